@@ -1,0 +1,14 @@
+// Runs every project's tests in one Jest process (used by `npm test`).
+const { readdirSync, existsSync } = require('node:fs');
+const { join } = require('node:path');
+
+const roots = ['libs', 'apps', 'tools'];
+const projects = roots.flatMap((root) =>
+  existsSync(join(__dirname, root))
+    ? readdirSync(join(__dirname, root))
+        .map((name) => join(__dirname, root, name))
+        .filter((dir) => existsSync(join(dir, 'jest.config.js')))
+    : [],
+);
+
+module.exports = { projects };

@@ -1,0 +1,26 @@
+import { status } from '@grpc/grpc-js';
+import { EtcdLeaseInvalidError, EtcdPermissionDeniedError, GRPCUnavailableError } from 'etcd3';
+import { EtcdPatternsError } from './errors';
+import { toEtcdError } from './grpc-errors';
+
+describe('toEtcdError', () => {
+  it('maps etcd3 error classes', () => {
+    expect(toEtcdError(new GRPCUnavailableError('x'))).toMatchObject({ code: 'ETCD_UNAVAILABLE', retryable: true });
+    expect(toEtcdError(new EtcdPermissionDeniedError('x'))).toMatchObject({ code: 'ETCD_PERMISSION_DENIED', retryable: false });
+    expect(toEtcdError(new EtcdLeaseInvalidError('1'))).toMatchObject({ code: 'ETCD_LEASE_NOT_FOUND' });
+  });
+
+  it('maps raw gRPC status codes from streams', () => {
+    const raw = Object.assign(new Error('14 UNAVAILABLE'), { code: status.UNAVAILABLE });
+    expect(toEtcdError(raw, 'watch')).toMatchObject({ code: 'ETCD_UNAVAILABLE', message: 'watch: 14 UNAVAILABLE' });
+    const denied = Object.assign(new Error('denied'), { code: status.PERMISSION_DENIED });
+    expect(toEtcdError(denied).code).toBe('ETCD_PERMISSION_DENIED');
+  });
+
+  it('keeps the cause and passes EtcdPatternsError through', () => {
+    const cause = new Error('boom');
+    expect(toEtcdError(cause)).toMatchObject({ code: 'ETCD_INTERNAL', cause });
+    const ours = new EtcdPatternsError('ABORTED', 'x');
+    expect(toEtcdError(ours)).toBe(ours);
+  });
+});

@@ -1,0 +1,16 @@
+export { createEtcdClient } from './create-client';
+export type { CreateEtcdClientOptions } from './create-client';
+export { resolveClientOptions } from './client-options';
+export type { EtcdClientOptions, ResolvedEtcdClientOptions } from './client-options';
+export { EtcdPatternsError, isEtcdPatternsError, abortError, throwIfAborted } from './errors';
+export type { EtcdErrorCode, EtcdPatternsErrorOptions } from './errors';
+export { toEtcdError } from './grpc-errors';
+export { Session, SessionLostError } from './session';
+export type { SessionOptions, SessionLostReason } from './session';
+export { watchPrefix } from './watch-prefix';
+export type { PrefixWatch, PrefixWatchMessage, WatchPrefixOptions, PrefixWatchStats } from './watch-prefix';
+export { prefixRangeEnd, toKeyValue } from './key-value';
+export type { KeyValue, WatchEvent } from './key-value';
+export { abortableSleep, Backoff } from './internal/backoff';
+export type { BackoffOptions } from './internal/backoff';
+export type { Etcd3 } from 'etcd3';

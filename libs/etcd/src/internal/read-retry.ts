@@ -1,0 +1,54 @@
+import type { ICallable } from 'etcd3';
+import { toEtcdError } from '../grpc-errors';
+
+type Exec = ICallable<unknown>['exec'];
+
+const READ_ONLY = new Set([
+  'KV.range',
+  'Lease.leaseTimeToLive',
+  'Lease.leaseLeases',
+  'Cluster.memberList',
+  'Maintenance.status',
+  'Auth.userGet',
+  'Auth.userList',
+  'Auth.roleGet',
+  'Auth.roleList',
+]);
+
+interface TxnLike {
+  success?: Array<{ request_range?: unknown }>;
+  failure?: Array<{ request_range?: unknown }>;
+}
+
+function isReadOnly(service: string, method: string, payload: unknown): boolean {
+  if (READ_ONLY.has(`${service}.${method}`)) return true;
+  if (service !== 'KV' || method !== 'txn') return false;
+  const txn = payload as TxnLike;
+  return [...(txn.success ?? []), ...(txn.failure ?? [])].every((op) => op.request_range !== undefined);
+}
+
+/**
+ * Makes etcd3's connection pool retry read-only calls (on another member) when a member is
+ * unreachable, and never retry anything else: a write that failed with UNAVAILABLE may have
+ * been applied, so only the caller, who knows whether it is idempotent, may repeat it.
+ * etcd3's own default retries every call three times, writes included.
+ */
+export function installReadRetry(pool: ICallable<unknown>, attempts: number): void {
+  const exec: Exec = pool.exec.bind(pool);
+  const wrapped = async function <T>(
+    service: Parameters<Exec>[0],
+    method: string,
+    payload: unknown,
+    options?: Parameters<Exec>[3],
+  ): Promise<T> {
+    const retries = isReadOnly(String(service), method, payload) ? attempts - 1 : 0;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await exec<T>(service, method, payload, options);
+      } catch (error) {
+        if (attempt >= retries || !toEtcdError(error).retryable) throw error;
+      }
+    }
+  };
+  Object.defineProperty(pool, 'exec', { value: wrapped, configurable: true, writable: true });
+}

@@ -1,0 +1,194 @@
+import type { Etcd3 } from 'etcd3';
+import { EtcdPatternsError, throwIfAborted } from './errors';
+import { toEtcdError } from './grpc-errors';
+import { abortableSleep, Backoff } from './internal/backoff';
+import { KeepaliveChannel } from './internal/keepalive-channel';
+
+/** Why a session's `lost` signal fired. */
+export type SessionLostReason =
+  /** No keepalive succeeded for TTL minus the safety margin (client clock). */
+  | 'deadline'
+  /** etcd answered that the lease no longer exists (expired or revoked elsewhere). */
+  | 'lease-not-found'
+  /** `close()` revoked the lease. */
+  | 'closed'
+  /** `abandon()` stopped the keepalive. */
+  | 'abandoned';
+
+/** The reason passed to `session.lost` (as `lost.reason`). */
+export class SessionLostError extends EtcdPatternsError {
+  constructor(
+    /** Why the session ended. */
+    readonly reason: SessionLostReason,
+    readonly leaseId: string,
+    options: { cause?: unknown } = {},
+  ) {
+    super('SESSION_LOST', `session lease ${leaseId} lost: ${reason}`, { ...options, retryable: true });
+  }
+}
+
+/** Options for {@link Session.create}. */
+export interface SessionOptions {
+  /** Lease TTL in seconds (default 60, like Go's `concurrency.Session`; etcd honours >= ~2). */
+  readonly ttlSeconds?: number;
+  /**
+   * How long before the TTL runs out, measured from when the last successful keepalive was
+   * sent, the session declares itself lost. Default: 1/6 of the TTL, at least 300 ms.
+   */
+  readonly safetyMarginMs?: number;
+  /** Aborts creation. */
+  readonly signal?: AbortSignal;
+}
+
+/**
+ * One lease per process, kept alive in the background and shared by every registration,
+ * lock and election of the process (the model is etcd's Go `concurrency.Session`).
+ *
+ * **Fault behaviour.** A keepalive is sent every TTL/3; a failed or unanswered one is retried
+ * at once on another member with a short jittered backoff. `lost` fires, from the client's own
+ * clock, when no keepalive has succeeded for `TTL - safetyMargin` since the last successful one
+ * was *sent*: the server cannot expire the lease before that, so the holder always knows
+ * first. It also fires when etcd says the lease is gone. It does not fire while keepalives
+ * succeed, whatever happens to etcd leaders or members. After `lost` the session is dead: the
+ * keepalive stops, the lease is revoked on a best-effort basis, and owners must create a new
+ * session.
+ */
+export class Session implements AsyncDisposable {
+  private readonly controller = new AbortController();
+  private readonly stop = new AbortController();
+  private deadlineTimer: NodeJS.Timeout | undefined;
+  private readonly keepalive: KeepaliveChannel;
+  private loop: Promise<void> | undefined;
+  private lastSentOkAt: number;
+
+  private constructor(
+    /** The client the session was created with. */
+    readonly client: Etcd3,
+    /** Lease id as a decimal string (63-bit; never a JS number). */
+    readonly leaseId: string,
+    /** Lease TTL granted by etcd, in seconds. */
+    readonly ttlSeconds: number,
+    /** See {@link SessionOptions.safetyMarginMs}. */
+    readonly safetyMarginMs: number,
+    grantSentAt: number,
+  ) {
+    this.keepalive = new KeepaliveChannel(client, leaseId);
+    this.lastSentOkAt = grantSentAt;
+  }
+
+  /**
+   * Grants a lease and starts keeping it alive.
+   * @throws {EtcdPatternsError} `ETCD_UNAVAILABLE` (after retries), `ETCD_AUTH_FAILED`,
+   *   `ETCD_INVALID_CONFIG` for a TTL under 1 s, `ABORTED`.
+   */
+  static async create(client: Etcd3, options: SessionOptions = {}): Promise<Session> {
+    const ttlSeconds = options.ttlSeconds ?? 60;
+    if (!Number.isInteger(ttlSeconds) || ttlSeconds < 1) {
+      throw new EtcdPatternsError('ETCD_INVALID_CONFIG', `ttlSeconds must be a whole number >= 1, got ${ttlSeconds}`);
+    }
+    const margin = options.safetyMarginMs ?? Math.max(300, (ttlSeconds * 1000) / 6);
+    const backoff = new Backoff({ initialMs: 100, maxMs: 2000 });
+    for (let attempt = 1; ; attempt++) {
+      throwIfAborted(options.signal);
+      const sentAt = performance.now();
+      try {
+        // A grant that failed may still have created a lease; nobody keeps it alive, so it
+        // expires on its own. Retrying is therefore safe.
+        const res = await client.leaseClient.leaseGrant({ TTL: ttlSeconds, ID: 0 });
+        const session = new Session(client, res.ID, Number(res.TTL), margin, sentAt);
+        session.start();
+        return session;
+      } catch (error) {
+        const e = toEtcdError(error, 'lease grant');
+        if (!e.retryable || attempt >= 5) throw e;
+        await abortableSleep(backoff.next(), options.signal);
+      }
+    }
+  }
+
+  /** Fires once when the session is lost, closed or abandoned; `reason` is a {@link SessionLostError}. */
+  get lost(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** Lease id in lowercase hex, the suffix Go uses in lock and election keys. */
+  get leaseIdHex(): string {
+    return BigInt(this.leaseId).toString(16);
+  }
+
+  /** Milliseconds left before `lost` fires if no keepalive succeeds; 0 once lost. */
+  remainingMs(): number {
+    if (this.lost.aborted) return 0;
+    return Math.max(0, this.lastSentOkAt + this.ttlSeconds * 1000 - this.safetyMarginMs - performance.now());
+  }
+
+  /** Stops the keepalive and revokes the lease (its keys vanish at once). Idempotent. */
+  async close(): Promise<void> {
+    if (this.stop.signal.aborted) return this.loop;
+    this.end('closed');
+    try {
+      await this.client.leaseClient.leaseRevoke({ ID: this.leaseId });
+    } catch (error) {
+      const e = toEtcdError(error, 'lease revoke');
+      // Already gone is the outcome we wanted; an unreachable cluster lets the TTL do it.
+      if (e.code !== 'ETCD_LEASE_NOT_FOUND' && !e.retryable) throw e;
+    }
+    await this.loop;
+  }
+
+  /** Stops the keepalive without revoking: the lease expires after its TTL. Idempotent. */
+  abandon(): void {
+    if (!this.stop.signal.aborted) this.end('abandoned');
+  }
+
+  /** Same as {@link close}. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  private start(): void {
+    this.armDeadline();
+    this.loop = this.run().catch(() => undefined);
+  }
+
+  private async run(): Promise<void> {
+    const ttlMs = this.ttlSeconds * 1000;
+    const backoff = new Backoff({ initialMs: 50, maxMs: Math.max(100, ttlMs / 8) });
+    const signal = this.stop.signal;
+    while (!signal.aborted) {
+      const sentAt = performance.now();
+      try {
+        const ttl = await this.keepalive.send(Math.min(2000, ttlMs / 3), signal);
+        if (ttl <= 0) return this.end('lease-not-found');
+        if (sentAt > this.lastSentOkAt) this.lastSentOkAt = sentAt;
+        this.armDeadline();
+        backoff.reset();
+        await abortableSleep(ttlMs / 3, signal, { unref: true });
+      } catch {
+        if (signal.aborted) return;
+        this.keepalive.reset();
+        await abortableSleep(backoff.next(), signal, { unref: true }).catch(() => undefined);
+      }
+    }
+  }
+
+  private armDeadline(): void {
+    clearTimeout(this.deadlineTimer);
+    const due = this.remainingMs();
+    if (due <= 0) return this.end('deadline');
+    this.deadlineTimer = setTimeout(() => this.end('deadline'), due);
+    this.deadlineTimer.unref();
+  }
+
+  private end(reason: SessionLostReason): void {
+    if (this.stop.signal.aborted) return;
+    clearTimeout(this.deadlineTimer);
+    this.stop.abort();
+    this.keepalive.close();
+    this.controller.abort(new SessionLostError(reason, this.leaseId));
+    if (reason === 'deadline') {
+      // We stopped acting as owner; make sure the server agrees soon, if it can be reached.
+      this.client.leaseClient.leaseRevoke({ ID: this.leaseId }).catch(() => undefined);
+    }
+  }
+}

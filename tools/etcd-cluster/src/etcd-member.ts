@@ -1,0 +1,173 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createWriteStream, type WriteStream } from 'node:fs';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { httpJson } from './http-json';
+import { trackChild } from './process-registry';
+
+/** Static description of one member of a test cluster. */
+export interface EtcdMemberSpec {
+  /** Member name (`m0`, `m1`, ...). */
+  readonly name: string;
+  /** Client URL, `http://127.0.0.1:PORT`. */
+  readonly clientUrl: string;
+  /** Peer URL, `http://127.0.0.1:PORT`. */
+  readonly peerUrl: string;
+  /** Data directory. */
+  readonly dataDir: string;
+}
+
+/** Options shared by every member of a cluster. */
+export interface EtcdMemberRuntime {
+  readonly etcdBin: string;
+  readonly initialCluster: string;
+  readonly clusterToken: string;
+  readonly logDir: string;
+  readonly extraArgs: readonly string[];
+}
+
+/**
+ * One real `etcd` process. Fault operations act on the process itself: `kill` is SIGKILL,
+ * `pause` is SIGSTOP (the process keeps its sockets open but stops answering), `stop` is
+ * SIGTERM, `restart` keeps the data directory.
+ */
+export class EtcdMember {
+  private child: ChildProcess | undefined;
+  private log: WriteStream | undefined;
+  private paused = false;
+
+  constructor(
+    readonly spec: EtcdMemberSpec,
+    private readonly runtime: EtcdMemberRuntime,
+  ) {}
+
+  /** Member name. */
+  get name(): string {
+    return this.spec.name;
+  }
+
+  /** Client endpoint as `127.0.0.1:PORT` (the form etcd3 and ETCD_ENDPOINTS take). */
+  get endpoint(): string {
+    return this.spec.clientUrl.replace(/^https?:\/\//, '');
+  }
+
+  /** Pid of the running process, if any. */
+  get pid(): number | undefined {
+    return this.running ? this.child?.pid : undefined;
+  }
+
+  /** Whether the process is alive (it may be paused). */
+  get running(): boolean {
+    return this.child !== undefined && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** Whether the process is stopped with SIGSTOP. */
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /** Starts the process; resolves once it answers on its client URL (not necessarily healthy). */
+  async start(): Promise<void> {
+    if (this.running) return;
+    const { spec, runtime } = this;
+    this.log ??= createWriteStream(join(runtime.logDir, `${spec.name}.log`), { flags: 'a' });
+    const args = [
+      '--name', spec.name,
+      '--data-dir', spec.dataDir,
+      '--listen-client-urls', spec.clientUrl,
+      '--advertise-client-urls', spec.clientUrl,
+      '--listen-peer-urls', spec.peerUrl,
+      '--initial-advertise-peer-urls', spec.peerUrl,
+      '--initial-cluster', runtime.initialCluster,
+      '--initial-cluster-token', runtime.clusterToken,
+      '--initial-cluster-state', 'new',
+      '--logger', 'zap',
+      '--log-level', 'warn',
+      ...runtime.extraArgs,
+    ];
+    const child = spawn(runtime.etcdBin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    trackChild(child);
+    child.stdout?.pipe(this.log, { end: false });
+    child.stderr?.pipe(this.log, { end: false });
+    this.child = child;
+    this.paused = false;
+    await this.waitUntilListening();
+  }
+
+  /** Graceful stop (SIGTERM); resolves when the process has exited. */
+  async stop(): Promise<void> {
+    await this.signalAndWait('SIGTERM');
+  }
+
+  /** Hard kill (SIGKILL); resolves when the process has exited. */
+  async kill(): Promise<void> {
+    await this.signalAndWait('SIGKILL');
+  }
+
+  /** Freezes the process (SIGSTOP): sockets stay open, nothing answers. */
+  pause(): void {
+    if (!this.running || this.paused) return;
+    process.kill(this.child!.pid!, 'SIGSTOP');
+    this.paused = true;
+  }
+
+  /** Thaws a paused process (SIGCONT). */
+  resume(): void {
+    if (!this.running || !this.paused) return;
+    process.kill(this.child!.pid!, 'SIGCONT');
+    this.paused = false;
+  }
+
+  /** Stops (SIGTERM) and starts again on the same ports and data directory. */
+  async restart(): Promise<void> {
+    await this.stop();
+    await this.start();
+  }
+
+  /** Member status from etcd's gRPC gateway; undefined when the member does not answer. */
+  async status(timeoutMs = 500): Promise<{ memberId: string; leaderId: string } | undefined> {
+    if (!this.running || this.paused) return undefined;
+    try {
+      const body = (await httpJson(`${this.spec.clientUrl}/v3/maintenance/status`, {}, timeoutMs)) as {
+        header?: { member_id?: string };
+        leader?: string;
+      };
+      if (!body.header?.member_id) return undefined;
+      return { memberId: body.header.member_id, leaderId: body.leader ?? '0' };
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async signalAndWait(signal: NodeJS.Signals): Promise<void> {
+    const child = this.child;
+    if (!child || !this.running) return;
+    const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+    if (this.paused) process.kill(child.pid!, 'SIGCONT');
+    this.paused = false;
+    child.kill(signal);
+    await exited;
+  }
+
+  private async waitUntilListening(): Promise<void> {
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      if (!this.running) {
+        throw new Error(`etcd member ${this.name} exited at start; see ${this.runtime.logDir}/${this.name}.log`);
+      }
+      try {
+        await httpJson(`${this.spec.clientUrl}/version`, undefined, 500);
+        return;
+      } catch {
+        await sleep(50);
+      }
+    }
+    throw new Error(`etcd member ${this.name} did not listen on ${this.spec.clientUrl} within 20 s`);
+  }
+
+  /** Closes the log stream (after the process is gone). */
+  closeLog(): void {
+    this.log?.end();
+    this.log = undefined;
+  }
+}
