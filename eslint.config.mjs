@@ -21,6 +21,16 @@ export default [
     },
   },
   {
+    // Framework-free cores, checked by import name as well (the Nx rule needs the package installed).
+    files: ['libs/{etcd,discovery,lb-resolver,config,lock}/src/**/*.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        { patterns: [{ group: ['@nestjs/*', 'rxjs', 'rxjs/*'], message: 'Core libraries are framework-free: put Nest code in libs/nest.' }] },
+      ],
+    },
+  },
+  {
     // Tests of a library may use the test harness (a tool), never an app.
     files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/testing/**/*.ts'],
     rules: { '@nx/enforce-module-boundaries': boundaries(['type:lib', 'type:tool']) },
