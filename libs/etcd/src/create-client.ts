@@ -46,7 +46,6 @@ export async function createEtcdClient(options: CreateEtcdClientOptions = {}): P
     grpcOptions: {
       'grpc.keepalive_time_ms': resolved.keepaliveTimeMs,
       'grpc.keepalive_timeout_ms': resolved.keepaliveTimeoutMs,
-      'grpc.keepalive_permit_without_calls': 1,
       'grpc.initial_reconnect_backoff_ms': 100,
       'grpc.max_reconnect_backoff_ms': 2000,
     },

@@ -14,3 +14,5 @@ export type { KeyValue, WatchEvent } from './key-value';
 export { abortableSleep, Backoff } from './internal/backoff';
 export type { BackoffOptions } from './internal/backoff';
 export type { Etcd3 } from 'etcd3';
+export { SessionKeeper } from './session-keeper';
+export type { SessionKeeperOptions } from './session-keeper';

@@ -1,0 +1,307 @@
+import {
+  abortableSleep,
+  Backoff,
+  EtcdPatternsError,
+  Session,
+  SessionKeeper,
+  throwIfAborted,
+  toEtcdError,
+  watchPrefix,
+  type Etcd3,
+} from '@etcd-patterns/etcd';
+import { DiscoveryArgumentError } from './errors';
+import { encodeInstanceValue, instanceKey, normalizePrefix, servicePrefix, validateMetadata } from './naming';
+import { Registration } from './registration';
+import type { InstanceMetadata } from './service-instance';
+
+/** Options for {@link ServiceRegistry}. */
+export interface ServiceRegistryOptions {
+  /**
+   * The lease all registrations share. A {@link SessionKeeper} re-registers everything on a
+   * new lease after a loss, forever; a plain {@link Session} ends its registrations (state
+   * `lost`) when it is lost.
+   */
+  readonly session: SessionKeeper | Session;
+  /** Root prefix (default `/services`). */
+  readonly prefix?: string;
+  /** Receives background errors (retried writes, watch failures). Never throws into the host. */
+  readonly onError?: (error: EtcdPatternsError) => void;
+}
+
+/** Options for {@link ServiceRegistry.register}. */
+export interface RegisterOptions {
+  /** Service name (`greeter`); no `/`. */
+  readonly service: string;
+  /** `host:port` clients should dial. */
+  readonly address: string;
+  /** `version`, `zone`, `weight` and any JSON fields. */
+  readonly metadata?: InstanceMetadata;
+  /** Aborts the first write (the registration is then removed). */
+  readonly signal?: AbortSignal;
+}
+
+const BATCH = 128;
+
+/**
+ * Registers service instances under `<prefix>/<service>/<host:port>` with the value format
+ * of etcd's Go naming package, all attached to one shared lease: keepalive cost grows with
+ * processes, not instances. Writes from concurrent `register()` calls are coalesced into
+ * transactions of up to 128 puts.
+ *
+ * **Fault behaviour.** While etcd is unreachable registrations stay in memory; when the lease
+ * is lost (outage longer than the TTL, partition, revoke) every registration goes to
+ * `recovering` at once and, with a `SessionKeeper`, is written again on the next lease, which
+ * the keeper retries at least once a second. One watch per service notices a registration key
+ * deleted behind our back (e.g. `etcdctl del`) and puts it back. `deregister()` deletes the key
+ * at once, only if it is still attached to our lease. A process killed with SIGKILL leaves
+ * its keys until the TTL expires.
+ */
+export class ServiceRegistry implements AsyncDisposable {
+  private readonly prefix: string;
+  private readonly entries = new Map<string, { registration: Registration; value: string }>();
+  private readonly guards = new Map<string, AbortController>();
+  private readonly tracked = new WeakSet<Session>();
+  private readonly closed = new AbortController();
+  private pending: Registration[] = [];
+  private flushing: Promise<void> | undefined;
+  private readonly unsubscribe: () => void;
+
+  constructor(private readonly options: ServiceRegistryOptions) {
+    this.prefix = normalizePrefix(options.prefix);
+    const source = options.session;
+    this.unsubscribe =
+      source instanceof SessionKeeper
+        ? source.onSession((session) => this.recover(session))
+        : () => undefined;
+  }
+
+  /** The etcd client of the session. */
+  get client(): Etcd3 {
+    return this.options.session.client;
+  }
+
+  /** Live registrations. */
+  get registrations(): readonly Registration[] {
+    return [...this.entries.values()].map((e) => e.registration);
+  }
+
+  /**
+   * Registers one instance and resolves once its key is in etcd.
+   * @throws {DiscoveryArgumentError} for a bad service name, address or metadata, or an
+   *   address already registered by this registry.
+   * @throws {EtcdPatternsError} `ABORTED`; `SESSION_LOST` when a plain `Session` is gone.
+   */
+  async register(options: RegisterOptions): Promise<Registration> {
+    throwIfAborted(options.signal);
+    if (this.closed.signal.aborted) throw new EtcdPatternsError('ETCD_CLIENT_CLOSED', 'service registry closed');
+    const key = instanceKey(this.prefix, options.service, options.address);
+    const metadata = validateMetadata(options.metadata);
+    if (this.entries.has(key)) throw new DiscoveryArgumentError(`${key} is already registered by this registry`);
+    const registration = new Registration(key, options.service, options.address, metadata, (r) => this.deregister(r));
+    this.entries.set(key, { registration, value: encodeInstanceValue(options.address, metadata) });
+    this.guard(options.service);
+    try {
+      this.enqueue([registration]);
+      await registration.whenRegistered({ signal: options.signal });
+      return registration;
+    } catch (error) {
+      await this.deregister(registration);
+      throw error;
+    }
+  }
+
+  /** Deregisters everything and stops the watches. Does not close the session. Idempotent. */
+  async close(): Promise<void> {
+    if (this.closed.signal.aborted) return;
+    this.closed.abort();
+    this.unsubscribe();
+    const all = this.registrations;
+    await Promise.all(all.map((r) => this.deregister(r)));
+  }
+
+  /** Same as {@link close}. */
+  async [Symbol.asyncDispose](): Promise<void> {
+    await this.close();
+  }
+
+  private async deregister(registration: Registration): Promise<void> {
+    const entry = this.entries.get(registration.key);
+    if (!entry || entry.registration !== registration) return;
+    this.entries.delete(registration.key);
+    registration.setState('deregistered');
+    if (![...this.entries.values()].some((e) => e.registration.service === registration.service)) {
+      this.guards.get(registration.service)?.abort();
+      this.guards.delete(registration.service);
+    }
+    const session = this.liveSession();
+    if (!session) return; // the lease is gone or going: its keys go with it
+    const key = Buffer.from(registration.key);
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      try {
+        // Delete only if the key is still on our lease: another process may own that address now.
+        await this.client.kv.txn({
+          compare: [{ key, target: 'Lease', result: 'Equal', lease: session.leaseId }],
+          success: [{ request_delete_range: { key } }],
+          failure: [],
+        });
+        return;
+      } catch (error) {
+        const e = toEtcdError(error, `deregister ${registration.key}`);
+        if (!e.retryable || attempt === 3) return this.report(e);
+        await abortableSleep(100 * attempt);
+      }
+    }
+  }
+
+  private liveSession(): Session | undefined {
+    const source = this.options.session;
+    const session = source instanceof SessionKeeper ? source.current : source;
+    return session && !session.lost.aborted ? session : undefined;
+  }
+
+  private track(session: Session): void {
+    if (this.tracked.has(session)) return;
+    this.tracked.add(session);
+    session.lost.addEventListener(
+      'abort',
+      () => {
+        const next = this.options.session instanceof SessionKeeper ? 'recovering' : 'lost';
+        for (const { registration } of this.entries.values()) registration.setState(next);
+      },
+      { once: true },
+    );
+  }
+
+  private recover(session: Session): void {
+    this.track(session);
+    this.enqueue(this.registrations);
+  }
+
+  private enqueue(registrations: readonly Registration[]): void {
+    this.pending.push(...registrations);
+    this.flushing ??= this.flush().finally(() => (this.flushing = undefined));
+  }
+
+  // Writes pending registrations in transactions of up to BATCH puts, on the live lease,
+  // retrying retryable failures (a put of the same value on the same lease is idempotent).
+  private async flush(): Promise<void> {
+    await Promise.resolve(); // let concurrent register() calls join this batch
+    const backoff = new Backoff({ initialMs: 100, maxMs: 1000 });
+    while (this.pending.length > 0 && !this.closed.signal.aborted) {
+      const source = this.options.session;
+      let session: Session;
+      try {
+        session = source instanceof SessionKeeper ? await source.ready({ signal: this.closed.signal }) : source;
+      } catch {
+        return;
+      }
+      if (session.lost.aborted) {
+        if (source instanceof Session) {
+          for (const r of this.pending.splice(0)) r.setState('lost');
+          return;
+        }
+        await abortableSleep(backoff.next(), this.closed.signal).catch(() => undefined);
+        continue;
+      }
+      this.track(session);
+      const batch = [...new Set(this.pending.splice(0, BATCH))].filter(
+        (r) => this.entries.get(r.key)?.registration === r,
+      );
+      if (batch.length === 0) continue;
+      try {
+        await this.client.kv.txn({
+          compare: [],
+          success: batch.map((r) => ({
+            request_put: { key: Buffer.from(r.key), value: Buffer.from(this.entries.get(r.key)!.value), lease: session.leaseId },
+          })),
+          failure: [],
+        });
+        backoff.reset();
+        if (!session.lost.aborted) {
+          for (const r of batch) if (this.entries.get(r.key)?.registration === r) r.setState('registered');
+        }
+      } catch (error) {
+        const e = toEtcdError(error, 'register');
+        this.report(e);
+        if (!e.retryable) {
+          // Permission denied and the like will not heal by retrying: leave them recovering
+          // and let the next lease or a key deletion try again.
+          for (const r of batch) r.setState('recovering');
+          continue;
+        }
+        this.pending.unshift(...batch);
+        await abortableSleep(backoff.next(), this.closed.signal).catch(() => undefined);
+      }
+    }
+  }
+
+  // One watch per service: puts back our keys when they disappear while we hold the lease.
+  private guard(service: string): void {
+    if (this.guards.has(service)) return;
+    const controller = new AbortController();
+    this.guards.set(service, controller);
+    const prefix = servicePrefix(this.prefix, service);
+    const ours = (key: string): Registration | undefined => {
+      const r = this.entries.get(key)?.registration;
+      return r?.state === 'registered' ? r : undefined;
+    };
+    void (async () => {
+      const backoff = new Backoff({ initialMs: 200, maxMs: 5000 });
+      while (!controller.signal.aborted) {
+        try {
+          for await (const message of watchPrefix(this.client, prefix, { signal: controller.signal })) {
+            const missing: Registration[] = [];
+            if (message.kind === 'events') {
+              for (const e of message.events) {
+                const r = e.type === 'delete' ? ours(e.kv.key) : undefined;
+                if (r && this.liveSession()) missing.push(r);
+              }
+            } else {
+              const present = new Set(message.kvs.map((kv) => kv.key));
+              for (const { registration } of this.entries.values()) {
+                if (registration.service === service && ours(registration.key) && !present.has(registration.key)) {
+                  missing.push(registration);
+                }
+              }
+            }
+            if (missing.length > 0) {
+              for (const r of missing) r.setState('recovering');
+              this.enqueue(missing);
+            }
+            backoff.reset();
+          }
+        } catch (error) {
+          this.report(toEtcdError(error, `registration watch ${prefix}`));
+          await abortableSleep(backoff.next(), controller.signal, { unref: true }).catch(() => undefined);
+        }
+      }
+    })();
+  }
+
+  private report(error: EtcdPatternsError): void {
+    try {
+      this.options.onError?.(error);
+    } catch {
+      // an error handler must never take the registry down
+    }
+  }
+}
+
+/** Options for {@link register}: a registry's options and one instance's. */
+export type RegisterWithSessionOptions = ServiceRegistryOptions & RegisterOptions;
+
+/**
+ * Registers one instance with its own {@link ServiceRegistry}; `deregister()` on the handle
+ * removes it. Prefer one `ServiceRegistry` per process when registering several instances.
+ */
+export async function register(options: RegisterWithSessionOptions): Promise<Registration> {
+  const registry = new ServiceRegistry(options);
+  const registration = await registry.register(options).catch(async (error: unknown) => {
+    await registry.close();
+    throw error;
+  });
+  registration.onStateChange((state) => {
+    if (state === 'deregistered') void registry.close();
+  });
+  return registration;
+}
