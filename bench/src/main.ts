@@ -11,7 +11,7 @@ function ratio(ours: Record<string, number>, ref: Record<string, number>): Recor
   return Object.fromEntries(
     Object.keys(ours)
       .filter((k) => ref[k] !== undefined)
-      .map((k) => [k, Number((ours[k]! / ref[k]!).toFixed(2))]),
+      .map((k) => [k, Number((ours[k]! / ref[k]!).toPrecision(3))]),
   );
 }
 
