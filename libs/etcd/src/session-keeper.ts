@@ -56,17 +56,19 @@ export class SessionKeeper implements AsyncDisposable {
     const live = this.current;
     if (live) return live;
     return new Promise<Session>((resolve, reject) => {
-      const signal = options.signal ? AbortSignal.any([options.signal, this.closed]) : this.closed;
+      const signals = [options.signal, this.closed].filter((s): s is AbortSignal => s !== undefined);
+      const detach = (): void => signals.forEach((s) => s.removeEventListener('abort', onAbort));
       const onAbort = (): void => {
+        detach();
         this.waiters.delete(waiter);
         reject(options.signal?.aborted ? abortError(options.signal) : new EtcdPatternsError('ETCD_CLIENT_CLOSED', 'session keeper closed'));
       };
       const waiter = (session: Session): void => {
-        signal.removeEventListener('abort', onAbort);
+        detach();
         resolve(session);
       };
       this.waiters.add(waiter);
-      signal.addEventListener('abort', onAbort, { once: true });
+      signals.forEach((s) => s.addEventListener('abort', onAbort, { once: true }));
     });
   }
 

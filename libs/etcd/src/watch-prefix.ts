@@ -2,6 +2,7 @@ import type { Etcd3, IWatchResponse } from 'etcd3';
 import { abortError, EtcdPatternsError } from './errors';
 import { toEtcdError } from './grpc-errors';
 import { abortableSleep, Backoff } from './internal/backoff';
+import { LinkedAbort } from './internal/linked-signal';
 import { WatchConnection } from './internal/watch-connection';
 import { prefixRangeEnd, toKeyValue, type KeyValue, type WatchEvent } from './key-value';
 
@@ -91,8 +92,8 @@ async function* iterate(
   options: WatchPrefixOptions,
   stats: PrefixWatchStats,
 ): AsyncGenerator<PrefixWatchMessage> {
-  const internal = new AbortController();
-  const signal = options.signal ? AbortSignal.any([options.signal, internal.signal]) : internal.signal;
+  const internal = new LinkedAbort(options.signal);
+  const signal = internal.signal;
   const rangeEnd = prefixRangeEnd(prefix);
   const known = new Map<string, number>();
   const backoff = new Backoff({ initialMs: 50, maxMs: 2000 });
@@ -177,6 +178,7 @@ async function* iterate(
     throw error;
   } finally {
     internal.abort();
+    internal[Symbol.dispose]();
   }
 }
 

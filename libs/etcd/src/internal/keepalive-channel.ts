@@ -67,6 +67,7 @@ export class KeepaliveChannel {
     const stream = this.stream;
     this.stream = undefined;
     if (stream) {
+      stream.removeAllListeners('error'); // a local cancel is not a member failure
       stream.on('error', () => undefined);
       stream.cancel();
     }

@@ -66,6 +66,9 @@ export class WatchConnection {
     clearInterval(this.timer);
     this.queue.end();
     this.stream.removeAllListeners('data');
+    // Our own cancel is not a member failure: drop the pool's error listener first, or the
+    // pool would count it against the member's circuit breaker.
+    this.stream.removeAllListeners('error');
     this.stream.on('error', () => undefined);
     this.stream.cancel();
   }

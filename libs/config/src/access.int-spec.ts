@@ -1,0 +1,108 @@
+import { createEtcdClient, type Etcd3 } from '@etcd-patterns/etcd';
+import { EtcdCluster } from '@etcd-patterns/etcd-cluster';
+import { EtcdPermissionDeniedError } from 'etcd3';
+import { z } from 'zod';
+import { setupConfigAccess } from './access';
+import { runEpctlProcess } from './cli/spawn-epctl.int-helper';
+import { getConfig } from './get-config';
+import { listVersions } from './history';
+import { publish } from './publish';
+import { watchConfig } from './watch-config';
+
+jest.setTimeout(120_000);
+
+describe('config access control (etcd auth)', () => {
+  let cluster: EtcdCluster;
+  const clients: Etcd3[] = [];
+  const client = async (username?: string, password?: string): Promise<Etcd3> => {
+    const c = await createEtcdClient({ endpoints: cluster.endpoints, username, password });
+    clients.push(c);
+    return c;
+  };
+
+  beforeAll(async () => {
+    cluster = await EtcdCluster.start({ size: 1 });
+    const admin = await createEtcdClient({ endpoints: cluster.endpoints });
+    try {
+      const users = await setupConfigAccess({
+        client: admin,
+        rootPassword: 'rootpw',
+        apps: [
+          { env: 'prod', app: 'greeter', password: 'greeter-pw' },
+          { env: 'prod', app: 'billing', password: 'billing-pw', registryPrefix: '/registry/billing/' },
+        ],
+      });
+      expect(users).toEqual([
+        { user: 'greeter@prod', role: 'greeter@prod', read: ['/config/prod/greeter/'], readWrite: ['/services/greeter/'] },
+        { user: 'billing@prod', role: 'billing@prod', read: ['/config/prod/billing/'], readWrite: ['/registry/billing/'] },
+      ]);
+    } finally {
+      admin.close();
+    }
+  });
+  afterAll(async () => {
+    for (const c of clients.splice(0)) c.close();
+    await cluster?.close();
+  });
+
+  it('lets an app read only its own config and write only its own registry prefix', async () => {
+    const root = await client('root', 'rootpw');
+    await publish({ client: root, namespace: 'prod/greeter', document: { greeting: 'hello' }, author: 'ops' });
+    await publish({ client: root, namespace: 'prod/billing', document: { secret: 'card-key' }, author: 'ops' });
+
+    const greeter = await client('greeter@prod', 'greeter-pw');
+    const hot = watchConfig({ client: greeter, namespace: 'prod/greeter', schema: z.object({ greeting: z.string() }) });
+    try {
+      expect(await hot.ready).toEqual({ greeting: 'hello' });
+    } finally {
+      await hot.close();
+    }
+    await greeter.put('/services/greeter/10.0.0.1:50051').value('{}').exec();
+
+    await expect(getConfig({ client: greeter, namespace: 'prod/billing' })).rejects.toMatchObject({
+      code: 'ETCD_PERMISSION_DENIED',
+      message: expect.stringContaining('prod/billing'),
+    });
+    await expect(listVersions({ client: greeter, namespace: 'prod/greeter' })).rejects.toMatchObject({ code: 'ETCD_PERMISSION_DENIED' });
+    await expect(publish({ client: greeter, namespace: 'prod/greeter', document: { greeting: 'hacked' }, author: 'greeter' })).rejects.toMatchObject({ code: 'ETCD_PERMISSION_DENIED' });
+    await expect(greeter.put('/services/billing/x').value('{}').exec()).rejects.toBeInstanceOf(EtcdPermissionDeniedError);
+    await expect(greeter.put('/registry/billing/x').value('{}').exec()).rejects.toBeInstanceOf(EtcdPermissionDeniedError);
+
+    const errors: string[] = [];
+    const denied = watchConfig({ client: greeter, namespace: 'prod/billing', schema: z.unknown(), onError: (e) => errors.push(e.code) });
+    await expect(denied.ready).rejects.toMatchObject({ code: 'ETCD_PERMISSION_DENIED', message: expect.stringContaining('/config/prod/billing/') });
+    expect(denied.status).toBe('failed');
+    expect(errors).toEqual(['ETCD_PERMISSION_DENIED']);
+    await expect((async () => {
+      for await (const _ of denied) {
+        // never reached
+      }
+    })()).rejects.toMatchObject({ code: 'ETCD_PERMISSION_DENIED' });
+    await denied.close();
+  });
+
+  it('reports a wrong password as ETCD_AUTH_FAILED', async () => {
+    await expect(createEtcdClient({ endpoints: cluster.endpoints, username: 'greeter@prod', password: 'wrong' })).rejects.toMatchObject({ code: 'ETCD_AUTH_FAILED' });
+  });
+
+  it('is idempotent and resets passwords', async () => {
+    const root = await client('root', 'rootpw');
+    await setupConfigAccess({ client: root, apps: [{ env: 'prod', app: 'greeter', password: 'new-pw' }] });
+    await expect(createEtcdClient({ endpoints: cluster.endpoints, username: 'greeter@prod', password: 'greeter-pw' })).rejects.toMatchObject({ code: 'ETCD_AUTH_FAILED' });
+    const greeter = await client('greeter@prod', 'new-pw');
+    expect((await getConfig({ client: greeter, namespace: 'prod/greeter' })).document).toEqual({ greeting: 'hello' });
+  });
+
+  it('epctl exits 5 with a clear message for denied access and bad credentials', async () => {
+    const endpoints = cluster.endpoints.join(',');
+    const denied = await runEpctlProcess(['--endpoints', endpoints, '--user', 'billing@prod:billing-pw', 'config', 'get', 'prod/greeter']);
+    expect(denied.code).toBe(5);
+    expect(denied.stderr).toContain('ETCD_PERMISSION_DENIED');
+    const wrong = await runEpctlProcess(['--endpoints', endpoints, '--user', 'root', '--password', 'nope', '--json', 'config', 'history', 'prod/greeter']);
+    expect(wrong.code).toBe(5);
+    expect(JSON.parse(wrong.stderr)).toMatchObject({ error: { code: 'ETCD_AUTH_FAILED' } });
+    const ok = await runEpctlProcess(['--endpoints', endpoints, '--user', 'root:rootpw', '--json', 'config', 'history', 'prod/greeter']);
+    expect(ok.code).toBe(0);
+    expect(JSON.parse(ok.stdout)).toMatchObject([{ version: 1, author: 'ops' }]);
+  });
+});

@@ -1,0 +1,186 @@
+import { EtcdCluster, etcdctl, freePort } from '@etcd-patterns/etcd-cluster';
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { parse as parseYaml } from 'yaml';
+import { EPCTL, runEpctlProcess } from './spawn-epctl.int-helper';
+
+jest.setTimeout(180_000);
+
+describe('epctl (real process, real etcd)', () => {
+  let cluster: EtcdCluster;
+  let dir: string;
+  const cleanups: Array<() => void> = [];
+  const file = (name: string, content: string): string => {
+    const path = join(dir, name);
+    writeFileSync(path, content);
+    return path;
+  };
+  const epctl = (...args: string[]) => runEpctlProcess(['--endpoints', cluster.endpoints.join(','), ...args]);
+
+  beforeAll(async () => {
+    mkdirSync(join(__dirname, '..', '..', '..', '..', 'tmp'), { recursive: true });
+    cluster = await EtcdCluster.start({ size: 1 });
+    dir = mkdtempSync(join(tmpdir(), 'epctl-test-'));
+  });
+  afterAll(async () => {
+    await cluster?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+    for (const cleanup of cleanups) cleanup();
+  });
+
+  it('publishes, gets, lists history, diffs and rolls back', async () => {
+    const v1 = file('v1.yaml', 'server:\n  port: 8080\n  host: 0.0.0.0\nfeatures: [a, b]\ngreeting: hello\n');
+    const v2 = file('v2.json', JSON.stringify({ server: { port: 9090, host: '0.0.0.0' }, greeting: 'hi' }));
+
+    const p1 = await epctl('config', 'publish', 'prod/greeter', v1, '--author', 'alice', '-m', 'first');
+    expect(p1).toMatchObject({ code: 0 });
+    expect(p1.stdout).toContain('published prod/greeter version 1');
+    expect(p1.stdout).toContain('+ server/port: 8080');
+
+    const p2 = await epctl('--json', 'config', 'publish', 'prod/greeter', v2, '--author', 'bob', '--base-version', '1');
+    expect(p2.code).toBe(0);
+    expect(JSON.parse(p2.stdout)).toMatchObject({ version: 2, meta: { author: 'bob', baseVersion: 1 }, diff: { changed: [{ path: 'greeting', from: 'hello', to: 'hi' }, { path: 'server/port', from: 8080, to: 9090 }] } });
+
+    const get = await epctl('config', 'get', 'prod/greeter');
+    expect(get.code).toBe(0);
+    expect(parseYaml(get.stdout)).toEqual({ server: { port: 9090, host: '0.0.0.0' }, greeting: 'hi' });
+    expect(get.stderr).toContain('version 2');
+    const getOld = await epctl('--json', 'config', 'get', 'prod/greeter', '--version', '1');
+    expect(JSON.parse(getOld.stdout)).toMatchObject({ version: 1, author: 'alice', document: { features: ['a', 'b'] } });
+
+    const history = await epctl('config', 'history', 'prod/greeter');
+    expect(history.code).toBe(0);
+    expect(history.stdout.split('\n')[0]).toMatch(/^VERSION\s+REVISION\s+TIME\s+AUTHOR\s+MESSAGE/);
+    expect(history.stdout).toMatch(/\n2\s.*bob/);
+    expect(history.stdout).toMatch(/\n1\s.*alice\s+first/);
+
+    const diff = await epctl('config', 'diff', 'prod/greeter', '1', '2');
+    expect(diff.stdout.trim().split('\n')).toEqual(['- features: ["a","b"]', '~ greeting: "hello" -> "hi"', '~ server/port: 8080 -> 9090']);
+    const diffJson = JSON.parse((await epctl('--json', 'config', 'diff', 'prod/greeter', '1', '2')).stdout) as { removed: unknown[] };
+    expect(diffJson.removed).toEqual([{ path: 'features', value: ['a', 'b'] }]);
+
+    const back = await epctl('config', 'rollback', 'prod/greeter', '1', '--author', 'carol');
+    expect(back.code).toBe(0);
+    expect(back.stdout).toContain('now version 3');
+    const after = await epctl('--json', 'config', 'get', 'prod/greeter');
+    expect(JSON.parse(after.stdout)).toMatchObject({ version: 3, drift: false, document: { server: { port: 8080, host: '0.0.0.0' }, features: ['a', 'b'], greeting: 'hello' } });
+  });
+
+  it('refuses bad YAML with its line number, and exits 3', async () => {
+    const bad = file('bad.yaml', 'server:\n  port: 8080\n  hosts: [a, b\ngreeting: hello\n');
+    const run = await epctl('config', 'publish', 'prod/yaml', bad);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain(`${bad}:4:`);
+    expect(run.stderr).toMatch(/line 4/);
+    const dup = file('dup.yaml', 'a: 1\nb: 2\na: 3\n');
+    const dupRun = await epctl('--json', 'config', 'publish', 'prod/yaml', dup);
+    expect(dupRun.code).toBe(3);
+    expect(JSON.parse(dupRun.stderr)).toMatchObject({ error: { code: 'CONFIG_INVALID_DOCUMENT', message: expect.stringContaining(':3:') } });
+    const list = file('list.yaml', '- a\n- b\n');
+    expect((await epctl('config', 'publish', 'prod/yaml', list)).code).toBe(3);
+    expect((await epctl('config', 'history', 'prod/yaml')).stdout).toContain('(no versions)');
+  });
+
+  it('refuses a document that fails the schema (file or stored), and writes nothing', async () => {
+    const schema = file('schema.json', JSON.stringify({
+      type: 'object',
+      properties: { port: { type: 'integer', minimum: 1, maximum: 65535 }, name: { type: 'string' } },
+      required: ['port', 'name'],
+    }));
+    // A schema module imports zod from its own location: keep it inside the repository (tmp/ is ignored).
+    const moduleDir = mkdtempSync(join(__dirname, '..', '..', '..', '..', 'tmp', 'epctl-schema-'));
+    const zodSchema = join(moduleDir, 'schema.ts');
+    writeFileSync(zodSchema, "import { z } from 'zod';\nexport const schema = z.object({ port: z.number().int().positive(), name: z.string() });\n");
+    cleanups.push(() => rmSync(moduleDir, { recursive: true, force: true }));
+    const good = file('good.yaml', 'port: 80\nname: web\n');
+    const bad = file('bad-schema.yaml', 'port: 0\n');
+    expect((await epctl('config', 'publish', 'prod/schema', good, '--schema', schema)).code).toBe(0);
+
+    const run = await epctl('config', 'publish', 'prod/schema', bad, '--schema', schema);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain('CONFIG_VALIDATION_FAILED');
+    expect(run.stderr).toMatch(/port: .*>=\s?1/);
+    expect(run.stderr).toContain('name:');
+    const viaModule = await epctl('--json', 'config', 'publish', 'prod/schema', bad, '--schema', zodSchema);
+    expect(viaModule.code).toBe(3);
+    expect(JSON.parse(viaModule.stderr).error.issues.map((i: { path: string }) => i.path).sort()).toEqual(['name', 'port']);
+
+    expect((await epctl('config', 'schema', 'set', 'prod/schema', schema)).code).toBe(0);
+    const stored = await epctl('config', 'publish', 'prod/schema', bad);
+    expect(stored.code).toBe(3);
+    expect(stored.stderr).toContain('stored schema');
+    const dry = await epctl('config', 'publish', 'prod/schema', good, '--dry-run');
+    expect(dry).toMatchObject({ code: 0, stdout: expect.stringContaining('(no changes)') });
+    expect(JSON.parse((await epctl('--json', 'config', 'history', 'prod/schema')).stdout)).toHaveLength(1);
+  });
+
+  it('exits 4 on a conflict, reporting the current version', async () => {
+    const doc = file('c.yaml', 'a: 1\n');
+    expect((await epctl('config', 'publish', 'prod/conflict', doc)).code).toBe(0);
+    expect((await epctl('config', 'publish', 'prod/conflict', doc, '--base-version', '1')).code).toBe(0);
+    const stale = await epctl('--json', 'config', 'publish', 'prod/conflict', doc, '--base-version', '1');
+    expect(stale.code).toBe(4);
+    expect(JSON.parse(stale.stderr)).toMatchObject({ error: { code: 'CONFIG_CONFLICT', baseVersion: 1, currentVersion: 2 } });
+    const human = await epctl('config', 'publish', 'prod/conflict', doc, '--base-version', '1');
+    expect(human.code).toBe(4);
+    expect(human.stderr).toContain('version 2');
+  });
+
+  it('exits 6 when etcd is unreachable, 7 for what does not exist, 2 for a bad command line', async () => {
+    const port = await freePort();
+    const down = await runEpctlProcess(['--endpoints', `127.0.0.1:${port}`, 'config', 'get', 'prod/x']);
+    expect(down.code).toBe(6);
+    expect(down.stderr).toContain('ETCD_UNAVAILABLE');
+    expect((await epctl('config', 'get', 'prod/nothing')).code).toBe(7);
+    expect((await epctl('config', 'diff', 'prod/nothing', '1', '2')).code).toBe(7);
+    expect((await epctl('config', 'get', 'not-a-namespace')).code).toBe(3);
+    expect((await epctl('config', 'diff', 'prod/x', 'one', '2')).code).toBe(2);
+    expect((await epctl('config', 'frobnicate')).code).toBe(2);
+  });
+
+  it('config watch prints changes and refused changes as JSON lines until interrupted', async () => {
+    const first = file('w1.yaml', 'port: 1\n');
+    expect((await epctl('config', 'publish', 'prod/watched', first)).code).toBe(0);
+    const schema = file('w-schema.json', JSON.stringify({ type: 'object', properties: { port: { type: 'integer' } }, required: ['port'] }));
+    const child = spawn(EPCTL, ['--endpoints', cluster.endpoints.join(','), '--json', 'config', 'watch', 'prod/watched', '--schema', schema], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const exited = new Promise<number | null>((resolve) => child.on('close', (code) => resolve(code)));
+    const lines = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+    const nextLine = async (): Promise<Record<string, unknown>> => JSON.parse(((await lines.next()).value as string)) as Record<string, unknown>;
+    try {
+      expect(await nextLine()).toMatchObject({ type: 'change', version: 1, document: { port: 1 } });
+      await etcdctl(cluster.endpoints, ['put', '/config/prod/watched/values/port', '"oops"']);
+      expect(await nextLine()).toMatchObject({ type: 'error', error: { code: 'CONFIG_VALIDATION_FAILED', issues: [{ path: 'port' }] } });
+      expect((await epctl('config', 'publish', 'prod/watched', file('w2.yaml', 'port: 2\n'))).code).toBe(0);
+      expect(await nextLine()).toMatchObject({ type: 'change', version: 2, source: 'publish', diff: { changed: [{ path: 'port', from: 1, to: 2 }] } });
+    } finally {
+      child.kill('SIGINT');
+    }
+    expect(await exited).toBe(0);
+  });
+
+  it('access setup enables auth with per-app users', async () => {
+    const secured = await EtcdCluster.start({ size: 1 });
+    try {
+      const endpoints = secured.endpoints.join(',');
+      const setup = await runEpctlProcess(['--endpoints', endpoints, 'access', 'setup', '--root-password', 'rootpw', '--app', 'prod/greeter=gpw', '--app', 'prod/billing=bpw']);
+      expect(setup.code).toBe(0);
+      expect(setup.stdout).toContain('user greeter@prod: read /config/prod/greeter/; readwrite /services/greeter/');
+      const doc = file('acl.yaml', 'a: 1\n');
+      // Without credentials etcd answers "user name is empty" (gRPC INVALID_ARGUMENT), which
+      // libs/etcd maps to ETCD_INVALID_ARGUMENT rather than ETCD_AUTH_FAILED: refused, not exit 5.
+      const anonymous = await runEpctlProcess(['--endpoints', endpoints, 'config', 'publish', 'prod/billing', doc]);
+      expect(anonymous.code).not.toBe(0);
+      expect((await runEpctlProcess(['--endpoints', endpoints, '--user', 'root:rootpw', 'config', 'publish', 'prod/billing', doc])).code).toBe(0);
+      const denied = await runEpctlProcess(['--endpoints', endpoints, '--user', 'greeter@prod:gpw', 'config', 'get', 'prod/billing']);
+      expect(denied.code).toBe(5);
+      expect(denied.stderr).toContain('ETCD_PERMISSION_DENIED');
+      const own = await runEpctlProcess(['--endpoints', endpoints, '--user', 'billing@prod', '--password', 'bpw', 'config', 'get', 'prod/billing']);
+      expect(own).toMatchObject({ code: 0, stdout: 'a: 1\n' });
+    } finally {
+      await secured.close();
+    }
+  });
+});

@@ -1,0 +1,330 @@
+import { createEtcdClient, type Etcd3 } from '@etcd-patterns/etcd';
+import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { userInfo, hostname } from 'node:os';
+import { z } from 'zod';
+import { setupConfigAccess, type AppAccess } from '../access';
+import { diffDocuments } from '../diff';
+import type { ConfigDocument } from '../document';
+import { ConfigConflictError, ConfigError, ConfigValidationError } from '../errors';
+import { toConfigIssues } from '../internal/validate';
+import { getConfig } from '../get-config';
+import { diffVersions, listVersions, pruneHistory, rollback, showVersion } from '../history';
+import { publish } from '../publish';
+import { compileJsonSchema, deleteStoredSchema, getStoredSchema, setStoredSchema } from '../schema-store';
+import { watchConfig } from '../watch-config';
+import { EXIT, EXIT_CODES_HELP, exitCodeOf } from './exit-codes';
+import { errorJson, errorText, formatDiff, formatHistory, toYaml } from './format';
+import { loadDocumentFile, loadJsonSchemaFile, loadSchema } from './load-file';
+
+/** Where epctl writes; a process uses its own streams, tests may pass others. */
+export interface EpctlIo {
+  readonly stdout: NodeJS.WritableStream;
+  readonly stderr: NodeJS.WritableStream;
+  /** Fires to stop `config watch` (SIGINT/SIGTERM in the real CLI). */
+  readonly stop?: AbortSignal;
+}
+
+interface GlobalOptions {
+  endpoints?: string;
+  user?: string;
+  password?: string;
+  root?: string;
+  json?: boolean;
+}
+
+const intArg = (what: string) => (value: string): number => {
+  if (!/^\d+$/.test(value)) throw new InvalidArgumentError(`${what} must be a non-negative integer`);
+  return Number(value);
+};
+
+function defaultAuthor(): string {
+  try {
+    return `${userInfo().username}@${hostname()}`;
+  } catch {
+    return 'unknown';
+  }
+}
+
+/**
+ * Runs epctl with `argv` (without the node and script entries) and resolves with the exit
+ * code. Never throws: errors are printed (as JSON with `--json`) and mapped to exit codes.
+ */
+export async function runEpctl(argv: readonly string[], io: EpctlIo): Promise<number> {
+  const clients: Etcd3[] = [];
+  let json = false;
+  const out = (text: string): void => void io.stdout.write(text);
+  const emit = (human: string, data: unknown): void => out(json ? `${JSON.stringify(data)}\n` : human);
+
+  const program = new Command('epctl')
+    .description('etcd-patterns control: configuration center (publish, history, rollback, hot watch) and access control')
+    .addOption(new Option('--endpoints <list>', 'comma-separated etcd endpoints (env ETCD_ENDPOINTS, default 127.0.0.1:2379)'))
+    .addOption(new Option('--user <name[:password]>', 'etcd user (env ETCD_USERNAME)'))
+    .addOption(new Option('--password <password>', 'etcd password (env ETCD_PASSWORD)'))
+    .addOption(new Option('--root <prefix>', 'config root prefix').default('/config'))
+    .option('--json', 'machine-readable JSON output (errors too, on stderr)')
+    .addHelpText('after', EXIT_CODES_HELP)
+    .exitOverride()
+    .configureOutput({ writeOut: (s) => void io.stdout.write(s), writeErr: (s) => void io.stderr.write(s) })
+    .hook('preAction', (_this, action) => {
+      json = Boolean((action.optsWithGlobals() as GlobalOptions).json);
+    });
+
+  const globals = (cmd: Command): GlobalOptions => cmd.optsWithGlobals() as GlobalOptions;
+  const connect = async (cmd: Command): Promise<Etcd3> => {
+    const g = globals(cmd);
+    let username = g.user;
+    let password = g.password;
+    if (username?.includes(':') && password === undefined) {
+      password = username.slice(username.indexOf(':') + 1);
+      username = username.slice(0, username.indexOf(':'));
+    }
+    const client = await createEtcdClient({
+      endpoints: g.endpoints?.split(',').map((e) => e.trim()).filter(Boolean),
+      username,
+      password,
+    });
+    clients.push(client);
+    return client;
+  };
+  const nsOptions = (cmd: Command, namespace: string, client: Etcd3) => ({ client, namespace, root: globals(cmd).root });
+
+  const config = program.command('config').description('configuration center');
+
+  config
+    .command('publish')
+    .description('publish a YAML or JSON file as the next version (one etcd transaction)')
+    .argument('<namespace>', 'env/app, e.g. prod/greeter')
+    .argument('<file>', 'config file (.yaml, .yml, .json; - for stdin)')
+    .option('--base-version <n>', 'refuse unless this is still the live version (0: nothing published)', intArg('--base-version'))
+    .option('--author <name>', 'recorded author (default user@host)')
+    .option('-m, --message <text>', 'recorded message', '')
+    .option('--schema <file>', 'validate first: JSON Schema (.json/.yaml) or a module exporting a zod schema (.ts/.js)')
+    .option('--no-stored-schema', "do not enforce the namespace's stored JSON Schema")
+    .option('--dry-run', 'validate and show the changes against the live config; write nothing')
+    .action(async (namespace: string, file: string, opts: { baseVersion?: number; author?: string; message: string; schema?: string; storedSchema: boolean; dryRun?: boolean }, cmd: Command) => {
+      const document = loadDocumentFile(file);
+      const schema = opts.schema ? await loadSchema(opts.schema) : undefined;
+      const client = await connect(cmd);
+      if (opts.dryRun) {
+        const storedJson = opts.storedSchema ? await getStoredSchema(nsOptions(cmd, namespace, client)) : undefined;
+        const checks = [schema, storedJson ? compileJsonSchema(storedJson, `the stored schema of ${namespace}`) : undefined];
+        for (const s of checks) if (s) validateOrThrow(s, document, namespace);
+        const live = await getConfig(nsOptions(cmd, namespace, client)).catch((e: unknown) => {
+          if (e instanceof ConfigError && e.code === 'CONFIG_NOT_FOUND') return undefined;
+          throw e;
+        });
+        if (opts.baseVersion !== undefined && (live?.version ?? 0) !== opts.baseVersion) {
+          throw new ConfigConflictError(opts.baseVersion, live?.version ?? 0, namespace);
+        }
+        const diff = diffDocuments(live?.document, document);
+        emit(`dry run: ${namespace} would go from version ${live?.version ?? 0} to ${(live?.version ?? 0) + 1}\n${formatDiff(diff)}`, { dryRun: true, namespace, baseVersion: live?.version ?? 0, diff });
+        return;
+      }
+      const result = await publish({
+        ...nsOptions(cmd, namespace, client),
+        document,
+        baseVersion: opts.baseVersion,
+        author: opts.author ?? defaultAuthor(),
+        message: opts.message,
+        schema,
+        useStoredSchema: opts.storedSchema,
+      });
+      emit(`published ${result.namespace} version ${result.version} (revision ${result.revision})\n${formatDiff(result.diff)}`, result);
+    });
+
+  config
+    .command('get')
+    .description('print the live config (or one version) as YAML')
+    .argument('<namespace>', 'env/app')
+    .option('--version <n>', 'a version from the history instead of the live config', intArg('--version'))
+    .option('--format <format>', 'yaml or json (document only; --json prints the full record)', 'yaml')
+    .action(async (namespace: string, opts: { version?: number; format: string }, cmd: Command) => {
+      const client = await connect(cmd);
+      const print = (document: ConfigDocument): string => (opts.format === 'json' ? `${JSON.stringify(document, null, 2)}\n` : toYaml(document));
+      if (opts.version !== undefined) {
+        const v = await showVersion({ ...nsOptions(cmd, namespace, client), version: opts.version });
+        if (!json) io.stderr.write(`# ${namespace} version ${v.version} (revision ${v.revision}) by ${v.author} at ${v.time}${v.message ? `: ${v.message}` : ''}\n`);
+        emit(print(v.document), v);
+        return;
+      }
+      const live = await getConfig(nsOptions(cmd, namespace, client));
+      if (!json) {
+        io.stderr.write(`# ${namespace} version ${live.version} (revision ${live.revision})${live.meta ? ` by ${live.meta.author} at ${live.meta.time}` : ''}\n`);
+        if (live.drift) io.stderr.write(`warning: the live settings differ from version ${live.version}: they were written without epctl/publish\n`);
+      }
+      emit(print(live.document), live);
+    });
+
+  config
+    .command('history')
+    .description('list the versions, newest first')
+    .argument('<namespace>', 'env/app')
+    .option('--limit <n>', 'at most this many', intArg('--limit'))
+    .action(async (namespace: string, opts: { limit?: number }, cmd: Command) => {
+      const client = await connect(cmd);
+      const versions = await listVersions({ ...nsOptions(cmd, namespace, client), limit: opts.limit });
+      emit(formatHistory(versions), versions);
+    });
+
+  config
+    .command('diff')
+    .description('settings added, removed and changed from one version to another')
+    .argument('<namespace>', 'env/app')
+    .argument('<from>', 'older version', intArg('<from>'))
+    .argument('<to>', 'newer version', intArg('<to>'))
+    .action(async (namespace: string, from: number, to: number, _opts: unknown, cmd: Command) => {
+      const client = await connect(cmd);
+      const diff = await diffVersions({ ...nsOptions(cmd, namespace, client), from, to });
+      emit(formatDiff(diff), { namespace, from, to, ...diff });
+    });
+
+  config
+    .command('rollback')
+    .description("re-publish an old version's document as a new version")
+    .argument('<namespace>', 'env/app')
+    .argument('<version>', 'the version to restore', intArg('<version>'))
+    .option('--base-version <n>', 'refuse unless this is still the live version', intArg('--base-version'))
+    .option('--author <name>', 'recorded author (default user@host)')
+    .option('-m, --message <text>', 'recorded message (default "rollback to version N")')
+    .option('--schema <file>', 'validate first (see publish)')
+    .action(async (namespace: string, version: number, opts: { baseVersion?: number; author?: string; message?: string; schema?: string }, cmd: Command) => {
+      const schema = opts.schema ? await loadSchema(opts.schema) : undefined;
+      const client = await connect(cmd);
+      const result = await rollback({
+        ...nsOptions(cmd, namespace, client),
+        version,
+        baseVersion: opts.baseVersion,
+        author: opts.author ?? defaultAuthor(),
+        message: opts.message,
+        schema,
+      });
+      emit(`rolled ${result.namespace} back to version ${version}: now version ${result.version} (revision ${result.revision})\n${formatDiff(result.diff)}`, result);
+    });
+
+  config
+    .command('prune')
+    .description('delete history records older than the newest N versions')
+    .argument('<namespace>', 'env/app')
+    .requiredOption('--keep <n>', 'versions to keep (>= 1)', intArg('--keep'))
+    .action(async (namespace: string, opts: { keep: number }, cmd: Command) => {
+      const client = await connect(cmd);
+      const deleted = await pruneHistory({ ...nsOptions(cmd, namespace, client), keepVersions: opts.keep });
+      emit(`deleted ${deleted} history record(s) of ${namespace}\n`, { namespace, deleted });
+    });
+
+  config
+    .command('watch')
+    .description('follow the config: print every applied change and every refused one, until interrupted')
+    .argument('<namespace>', 'env/app')
+    .option('--schema <file>', 'validate like a service would (default: any document)')
+    .action(async (namespace: string, opts: { schema?: string }, cmd: Command) => {
+      const schema = opts.schema ? await loadSchema(opts.schema) : z.record(z.string(), z.unknown());
+      const client = await connect(cmd);
+      const hot = watchConfig({
+        ...nsOptions(cmd, namespace, client),
+        schema,
+        signal: io.stop,
+        defaultValue: undefined,
+        onError: (error) => {
+          if (json) out(`${JSON.stringify({ type: 'error', error: errorJson(error) })}\n`);
+          else io.stderr.write(errorText(error));
+        },
+      });
+      const onStop = (): void => void hot.close();
+      io.stop?.addEventListener('abort', onStop, { once: true });
+      hot.subscribe((change) => {
+        const by = change.meta ? ` by ${change.meta.author}${change.meta.message ? `: ${change.meta.message}` : ''}` : '';
+        emit(
+          `${change.previous === undefined ? 'current' : 'applied'}: version ${change.version} (revision ${change.revision}, ${change.source})${by}\n${change.previous === undefined ? toYaml(change.document) : formatDiff(change.diff)}`,
+          { type: 'change', namespace, version: change.version, revision: change.revision, source: change.source, meta: change.meta, document: change.document, diff: change.diff },
+        );
+      });
+      if (!json) io.stderr.write(`watching ${namespace} (Ctrl-C to stop)\n`);
+      try {
+        for await (const _change of hot) {
+          // Printed by the subscriber; the loop waits for the end (close) or the failure.
+        }
+      } finally {
+        io.stop?.removeEventListener('abort', onStop);
+        await hot.close();
+      }
+      if (hot.status === 'failed' && hot.lastError) throw hot.lastError;
+    });
+
+  const schemaCmd = config.command('schema').description("a namespace's stored JSON Schema, enforced on every publish");
+  schemaCmd
+    .command('set')
+    .argument('<namespace>', 'env/app')
+    .argument('<file>', 'JSON Schema (.json or .yaml)')
+    .action(async (namespace: string, file: string, _opts: unknown, cmd: Command) => {
+      const schema = loadJsonSchemaFile(file);
+      const client = await connect(cmd);
+      await setStoredSchema({ ...nsOptions(cmd, namespace, client), schema });
+      emit(`stored the schema of ${namespace}\n`, { namespace, stored: true });
+    });
+  schemaCmd
+    .command('get')
+    .argument('<namespace>', 'env/app')
+    .action(async (namespace: string, _opts: unknown, cmd: Command) => {
+      const client = await connect(cmd);
+      const schema = await getStoredSchema(nsOptions(cmd, namespace, client));
+      if (!schema) throw new ConfigError('CONFIG_NOT_FOUND', `no schema is stored for ${namespace}`);
+      emit(`${JSON.stringify(schema, null, 2)}\n`, schema);
+    });
+  schemaCmd
+    .command('delete')
+    .argument('<namespace>', 'env/app')
+    .action(async (namespace: string, _opts: unknown, cmd: Command) => {
+      const client = await connect(cmd);
+      await deleteStoredSchema(nsOptions(cmd, namespace, client));
+      emit(`deleted the schema of ${namespace}\n`, { namespace, stored: false });
+    });
+
+  program
+    .command('access')
+    .description('etcd access control')
+    .command('setup')
+    .description('enable etcd auth; per app a user that reads only its config and writes only its registry prefix')
+    .option('--app <env/app=password>', 'an app user to create or update (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
+    .option('--root-password <password>', 'password for the root user if it must be created')
+    .option('--registry-prefix <template>', 'registry prefix per app; {app} and {env} are replaced', '/services/{app}/')
+    .option('--no-enable', 'create users and roles but leave auth as it is')
+    .action(async (opts: { app: string[]; rootPassword?: string; registryPrefix: string; enable: boolean }, cmd: Command) => {
+      const apps: AppAccess[] = opts.app.map((spec) => {
+        const m = /^([^/=]+)\/([^/=]+)=(.*)$/.exec(spec);
+        if (!m) throw new InvalidArgumentError(`--app ${spec}: expected env/app=password`);
+        const [, env, app, password] = m as unknown as [string, string, string, string];
+        return { env, app, password, registryPrefix: opts.registryPrefix.replace(/\{app\}/g, app).replace(/\{env\}/g, env) };
+      });
+      const client = await connect(cmd);
+      const results = await setupConfigAccess({ client, apps, rootPassword: opts.rootPassword, root: globals(cmd).root, enableAuth: opts.enable });
+      emit(
+        `${results.map((r) => `user ${r.user}: read ${r.read.join(', ')}; readwrite ${r.readWrite.join(', ')}`).join('\n')}${results.length ? '\n' : ''}${opts.enable ? 'etcd auth is enabled\n' : ''}`,
+        { users: results, authEnabled: opts.enable },
+      );
+    });
+
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return EXIT.ok;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      return error.code === 'commander.helpDisplayed' || error.code === 'commander.version' || error.code === 'commander.help' ? EXIT.ok : EXIT.usage;
+    }
+    if (error instanceof InvalidArgumentError) {
+      io.stderr.write(`epctl: ${error.message}\n`);
+      return EXIT.usage;
+    }
+    io.stderr.write(json ? `${JSON.stringify({ error: errorJson(error) })}\n` : errorText(error));
+    return exitCodeOf(error);
+  } finally {
+    for (const c of clients) c.close();
+  }
+}
+
+function validateOrThrow(schema: z.ZodType, document: ConfigDocument, namespace: string): void {
+  const parsed = schema.safeParse(document);
+  if (!parsed.success) {
+    throw new ConfigValidationError(toConfigIssues(parsed.error), `config ${namespace} does not match its schema`);
+  }
+}

@@ -1,0 +1,87 @@
+import { EtcdPatternsError } from '@etcd-patterns/etcd';
+
+/**
+ * Error codes of the configuration center, on top of the `ETCD_*` codes of
+ * `@etcd-patterns/etcd` (which pass through unchanged: `ETCD_PERMISSION_DENIED`,
+ * `ETCD_AUTH_FAILED`, `ETCD_UNAVAILABLE`, ...). Match on these, never on message text.
+ *
+ * - `CONFIG_INVALID_NAMESPACE`: a namespace or root prefix is malformed.
+ * - `CONFIG_INVALID_DOCUMENT`: not a publishable document (not an object, a key that cannot be
+ *   stored, a value JSON cannot represent), or YAML/JSON that does not parse.
+ * - `CONFIG_VALIDATION_FAILED`: the document does not match the schema ({@link ConfigValidationError}).
+ * - `CONFIG_CONFLICT`: someone published since the base version ({@link ConfigConflictError}).
+ * - `CONFIG_NOT_FOUND`: nothing is published in the namespace, or the asked version does not exist.
+ * - `CONFIG_CORRUPT`: a stored record (meta, history, leaf, schema) cannot be read back.
+ * - `CONFIG_NOT_READY`: `HotConfig.current` was read before the first valid value arrived.
+ * - `CONFIG_CLOSED`: the hot config was closed.
+ * - `CONFIG_LISTENER_FAILED`: a subscriber threw (reported, never propagated).
+ * - `CONFIG_OUT_OF_BAND`: the live keys were written without `publish` and the hot config was
+ *   told to refuse such changes (`outOfBand: 'reject'`).
+ */
+export type ConfigErrorCode =
+  | 'CONFIG_INVALID_NAMESPACE'
+  | 'CONFIG_INVALID_DOCUMENT'
+  | 'CONFIG_VALIDATION_FAILED'
+  | 'CONFIG_CONFLICT'
+  | 'CONFIG_NOT_FOUND'
+  | 'CONFIG_CORRUPT'
+  | 'CONFIG_NOT_READY'
+  | 'CONFIG_CLOSED'
+  | 'CONFIG_LISTENER_FAILED'
+  | 'CONFIG_OUT_OF_BAND';
+
+/** Base class of the configuration center's own errors (never retryable). */
+export class ConfigError extends EtcdPatternsError {
+  constructor(code: ConfigErrorCode, message: string, options: { cause?: unknown } = {}) {
+    super(code, message, { ...options, retryable: false });
+  }
+}
+
+/** One schema violation: where (`path`, slash-separated like the etcd keys) and what. */
+export interface ConfigIssue {
+  /** Path of the offending setting, e.g. `server/port`; `''` for the document itself. */
+  readonly path: string;
+  /** What is wrong. */
+  readonly message: string;
+}
+
+/**
+ * A document (published, or found in etcd by a watcher) failed schema validation.
+ * Code `CONFIG_VALIDATION_FAILED`.
+ */
+export class ConfigValidationError extends ConfigError {
+  constructor(
+    /** Every violation found. */
+    readonly issues: readonly ConfigIssue[],
+    /** What was validated, e.g. `config prod/greeter does not match its schema`. */
+    readonly context: string,
+    /** The config version the document claims (0 when unknown or out-of-band). */
+    readonly version = 0,
+    /** The etcd revision at which the document was seen (0 when not from etcd). */
+    readonly revision = 0,
+    options: { cause?: unknown } = {},
+  ) {
+    super('CONFIG_VALIDATION_FAILED', `${context}: ${issues.map((i) => `${i.path || '(document)'}: ${i.message}`).join('; ')}`, options);
+  }
+}
+
+/**
+ * A publish was refused because the namespace's current version is not the base version.
+ * Code `CONFIG_CONFLICT`; fetch `currentVersion`, merge, and publish again.
+ */
+export class ConfigConflictError extends ConfigError {
+  constructor(
+    /** The version the publisher based its change on. */
+    readonly baseVersion: number,
+    /** The version that is live now. */
+    readonly currentVersion: number,
+    namespace: string,
+  ) {
+    super('CONFIG_CONFLICT', `config ${namespace} is at version ${currentVersion}, not at the base version ${baseVersion}`);
+  }
+}
+
+/** True when `error` is a {@link ConfigError}, optionally with the given code. */
+export function isConfigError(error: unknown, code?: ConfigErrorCode): error is ConfigError {
+  return error instanceof ConfigError && (code === undefined || error.code === code);
+}

@@ -1,0 +1,30 @@
+export { ConfigNamespace, DEFAULT_CONFIG_ROOT } from './namespace';
+export { ConfigError, ConfigConflictError, ConfigValidationError, isConfigError } from './errors';
+export type { ConfigErrorCode, ConfigIssue } from './errors';
+export {
+  assertConfigDocument,
+  canonicalJson,
+  documentChecksum,
+  flattenDocument,
+  unflattenDocument,
+  encodeSegment,
+  decodeSegment,
+} from './document';
+export type { ConfigDocument, JsonValue } from './document';
+export { diffDocuments, isEmptyDiff } from './diff';
+export type { ConfigDiff } from './diff';
+export type { ConfigMeta, ConfigVersion, ConfigVersionInfo } from './records';
+export { publish } from './publish';
+export type { PublishOptions, PublishResult } from './publish';
+export { getConfig } from './get-config';
+export type { LiveConfig } from './get-config';
+export { listVersions, showVersion, diffVersions, rollback, pruneHistory } from './history';
+export type { ListVersionsOptions, ShowVersionOptions, DiffVersionsOptions, RollbackOptions, PruneHistoryOptions } from './history';
+export { setStoredSchema, getStoredSchema, deleteStoredSchema, compileJsonSchema } from './schema-store';
+export type { NamespaceOptions, SetStoredSchemaOptions, JsonSchema } from './schema-store';
+export { watchConfig } from './watch-config';
+export type { WatchConfigOptions, HotConfig, HotConfigStatus, ConfigChange, ConfigChangeSource } from './watch-config';
+export { setupConfigAccess } from './access';
+export type { SetupConfigAccessOptions, AppAccess, AppAccessResult } from './access';
+export { createTestHotConfig } from './testing/static-hot-config';
+export type { TestHotConfig } from './testing/static-hot-config';

@@ -1,0 +1,13 @@
+export { installEtcdBalancing } from './install';
+export { registerEtcdResolver, INSTANCE_FILTER_OPTION } from './etcd-resolver';
+export type { EtcdResolverOptions } from './etcd-resolver';
+export { etcdChannelOptions } from './service-config';
+export type { BalancingPolicy, EtcdChannelOptionsInput } from './service-config';
+export { registerP2cPolicy, P2C_POLICY } from './p2c-balancer';
+export type { P2cPolicyConfig } from './p2c-balancer';
+export { registerWeightedRoundRobinPolicy, WEIGHTED_ROUND_ROBIN_POLICY } from './weighted-round-robin-balancer';
+export type { WeightedRoundRobinPolicyConfig } from './weighted-round-robin-balancer';
+export { INSTANCE_METADATA_KEY, instanceMetadataFrom } from './instance-attributes';
+export type { InstanceMetadataMap } from './instance-attributes';
+export { parseEtcdTarget, matchesTarget } from './target';
+export type { EtcdTarget } from './target';

@@ -1,0 +1,14 @@
+export { Mutex } from './mutex';
+export type { MutexLockOptions, MutexTryLockOptions } from './mutex';
+export type { LockHandle, UnlockOptions } from './lock-handle';
+export { withLock } from './with-lock';
+export type { WithLockOptions } from './with-lock';
+export { Election } from './election';
+export type { CampaignOptions, LeaderOptions, ObserveOptions } from './election';
+export { runAsLeader } from './run-as-leader';
+export type { RunAsLeaderOptions } from './run-as-leader';
+export type { Leadership, LeadershipCallOptions } from './leadership';
+export type { LeaderChange, LeaderInfo } from './leader-info';
+export { LockError, isLockError } from './errors';
+export type { LockErrorCode } from './errors';
+export { MAX_NAME_BYTES } from './internal/names';
