@@ -21,6 +21,7 @@ const FAILURES: ReadonlySet<status> = new Set([status.UNAVAILABLE, status.INTERN
 // An instance not picked for this long is picked once to refresh its latency (go-zero's forcePick).
 const FORCE_PICK_MS = 1000;
 const INITIAL_LATENCY_MS = 1;
+const MAX_SAMPLE_WEIGHT = 0.8;
 
 class P2cConfig implements experimental.TypedLoadBalancingConfig {
   constructor(readonly settings: Required<Omit<P2cPolicyConfig, 'zone'>> & { zone?: string }) {}
@@ -144,7 +145,9 @@ class P2cBalancer implements experimental.LoadBalancer {
     const now = performance.now();
     s.inflight = Math.max(0, s.inflight - 1);
     const latency = Math.max(0, now - startedAt);
-    const weight = Math.exp(-(now - s.lastUpdate) / this.config.settings.decayMs);
+    // Time-decayed average (go-zero's), but every sample moves it by at least 20 %: under
+    // load samples arrive microseconds apart and a purely time-based weight would never learn.
+    const weight = Math.min(MAX_SAMPLE_WEIGHT, Math.exp(-(now - s.lastUpdate) / this.config.settings.decayMs));
     s.latencyMs = s.latencyMs * weight + latency * (1 - weight);
     s.lastUpdate = now;
     if (FAILURES.has(code)) {

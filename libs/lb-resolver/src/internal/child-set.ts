@@ -56,7 +56,10 @@ export class ChildSet {
       return;
     }
     const metadata = instanceMetadataFrom(options);
-    const wanted = new Map(endpoints.value.map((e) => [experimental.endpointToString(e), e]));
+    // Keyed by `host:port`, the form the resolver keys metadata by (one address per endpoint).
+    const wanted = new Map(
+      endpoints.value.map((e) => [e.addresses[0] ? experimental.subchannelAddressToString(e.addresses[0]) : experimental.endpointToString(e), e]),
+    );
     this.paused = true;
     for (const [address, child] of this.children) {
       if (!wanted.has(address)) {
