@@ -4,7 +4,7 @@ import { ServiceRegistry } from '@etcd-patterns/discovery';
 import { Session } from '@etcd-patterns/etcd';
 import { etcdChannelOptions, installEtcdBalancing } from '@etcd-patterns/lb-resolver';
 import * as grpc from '@grpc/grpc-js';
-import { callEcho, EchoClient, EchoServer } from '../../libs/lb-resolver/src/testing/echo-service';
+import { callEcho, EchoClient, EchoServer } from '@etcd-patterns/lb-resolver/testing';
 import { latencySummary, nowMs, type Benchmark } from './bench-kit';
 
 async function drive(client: grpc.Client, calls: number, concurrency: number): Promise<{ rate: number; latencies: number[] }> {

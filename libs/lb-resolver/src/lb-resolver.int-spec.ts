@@ -51,12 +51,13 @@ describe('etcd:/// resolver and balancers (3-member cluster, real grpc-js server
   const resolved = new Map<string, Array<(list: readonly ServiceInstance[]) => void>>();
   const cleanups: Array<() => unknown> = [];
 
-  /** Resolves on the next push for `service` whose list satisfies `predicate`. */
-  const whenResolved = (service: string, predicate: (list: readonly ServiceInstance[]) => boolean): Promise<void> =>
+  /** Resolves after `channels` pushes for `service` whose list satisfies `predicate`. */
+  const whenResolved = (service: string, predicate: (list: readonly ServiceInstance[]) => boolean, channels = 1): Promise<void> =>
     new Promise((resolve) => {
       const list = resolved.get(service) ?? [];
+      let seen = 0;
       const listener = (instances: readonly ServiceInstance[]): void => {
-        if (!predicate(instances)) return;
+        if (!predicate(instances) || ++seen < channels) return;
         list.splice(list.indexOf(listener), 1);
         resolve();
       };
@@ -173,7 +174,7 @@ describe('etcd:/// resolver and balancers (3-member cluster, real grpc-js server
     light.calls = heavy.calls = 0;
     for (let i = 0; i < 50; i++) await callEcho(zoned);
     expect(light.calls).toBe(50);
-    const gone = whenResolved('wrr', (l) => l.length === 1);
+    const gone = whenResolved('wrr', (l) => l.length === 1, 2); // both channels watch wrr
     await registry.registrations.find((r) => r.address === light.address)!.deregister();
     await gone;
     heavy.calls = 0;
