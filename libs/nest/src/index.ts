@@ -4,3 +4,7 @@ export { EtcdModule } from './etcd.module';
 export type { EtcdModuleOptions } from './etcd.module';
 export { DiscoveryModule, DiscoveryRegistrar, DiscoveryHealthIndicator } from './discovery.module';
 export type { DiscoveryModuleOptions } from './discovery.module';
+export { LockModule, LockService } from './lock.module';
+export type { LockModuleOptions } from './lock.module';
+export { ConfigCenterModule, HOT_CONFIG, InjectHotConfig } from './config-center.module';
+export type { ConfigCenterModuleOptions } from './config-center.module';
