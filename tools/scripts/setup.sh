@@ -6,8 +6,11 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "setup: installing npm dependencies (npm ci)"
-  npm ci --no-audit --no-fund --loglevel=error
+  echo "setup: installing npm dependencies from package-lock.json"
+  # npm ci refuses a lock file that lacks optional binaries the registry does not carry for
+  # other platforms (e.g. @swc/core-linux-s390x-gnu@1.16.22); npm install with --no-save
+  # installs the same locked versions and leaves the lock file alone.
+  npm ci --no-audit --no-fund --loglevel=error 2>/dev/null || npm install --no-save --no-audit --no-fund --loglevel=error
 fi
 
 if [ -z "${ETCD_BIN:-}" ] && { ! command -v etcd >/dev/null 2>&1 || ! command -v etcdctl >/dev/null 2>&1; }; then
