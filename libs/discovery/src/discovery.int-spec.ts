@@ -213,7 +213,9 @@ describe('discovery (3-member cluster)', () => {
     await Promise.all(cluster.members.map((m) => m.start()));
     await cluster.waitForLeader();
     const back = performance.now();
-    await Promise.all(regs.map((r) => r.whenRegistered()));
+    await within(60_000, Promise.all(regs.map((r) => r.whenRegistered()))).catch((error: unknown) => {
+      throw new Error(`states: ${regs.map((r) => r.state).join(',')}: ${String(error)}`);
+    });
     const recoveredMs = performance.now() - back;
     process.stdout.write(`re-registered 5 instances ${Math.round(recoveredMs)} ms after the cluster had a leader\n`);
 

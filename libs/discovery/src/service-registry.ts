@@ -63,7 +63,7 @@ export class ServiceRegistry implements AsyncDisposable {
   private readonly tracked = new WeakSet<Session>();
   private readonly closed = new AbortController();
   private pending: Registration[] = [];
-  private flushing: Promise<void> | undefined;
+  private flushing = false;
   private readonly unsubscribe: () => void;
 
   constructor(private readonly options: ServiceRegistryOptions) {
@@ -179,7 +179,13 @@ export class ServiceRegistry implements AsyncDisposable {
 
   private enqueue(registrations: readonly Registration[]): void {
     this.pending.push(...registrations);
-    this.flushing ??= this.flush().finally(() => (this.flushing = undefined));
+    if (this.flushing) return;
+    this.flushing = true;
+    void this.flush().finally(() => {
+      this.flushing = false;
+      // Anything queued between the loop's last check and now would otherwise wait forever.
+      if (this.pending.length > 0 && !this.closed.signal.aborted) this.enqueue([]);
+    });
   }
 
   // Writes pending registrations in transactions of up to BATCH puts, on the live lease,

@@ -101,11 +101,18 @@ export class SessionKeeper implements AsyncDisposable {
         for (const waiter of [...this.waiters]) waiter(session);
         this.waiters.clear();
         for (const listener of [...this.listeners]) listener(session);
-        await new Promise<void>((resolve) => {
-          const done = (): void => resolve();
-          session.lost.addEventListener('abort', done, { once: true });
-          signal.addEventListener('abort', done, { once: true });
-        });
+        // Both may already have fired: an abort event is never sent twice.
+        if (!session.lost.aborted && !signal.aborted) {
+          await new Promise<void>((resolve) => {
+            const done = (): void => {
+              session.lost.removeEventListener('abort', done);
+              signal.removeEventListener('abort', done);
+              resolve();
+            };
+            session.lost.addEventListener('abort', done, { once: true });
+            signal.addEventListener('abort', done, { once: true });
+          });
+        }
       } catch (error) {
         if (signal.aborted) return;
         this.options.onError?.(toEtcdError(error, 'session'));

@@ -96,6 +96,9 @@ export class Session implements AsyncDisposable {
         // expires on its own. Retrying is therefore safe.
         const res = await client.leaseClient.leaseGrant({ TTL: ttlSeconds, ID: 0 });
         const session = new Session(client, res.ID, Number(res.TTL), margin, sentAt);
+        // A grant that took longer than the budget (e.g. while the cluster elected a leader)
+        // gives no proof the lease is still fresh: prove it with one keepalive first.
+        if (session.remainingMs() <= 0) await session.confirm(options.signal);
         session.start();
         return session;
       } catch (error) {
@@ -144,6 +147,20 @@ export class Session implements AsyncDisposable {
   /** Same as {@link close}. */
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
+  }
+
+  // One keepalive now, timed from when it was sent; the lease is revoked if that fails.
+  private async confirm(signal: AbortSignal | undefined): Promise<void> {
+    const sentAt = performance.now();
+    try {
+      const ttl = await this.keepalive.send(Math.min(2000, (this.ttlSeconds * 1000) / 3), signal ?? new AbortController().signal);
+      if (ttl <= 0) throw new EtcdPatternsError('ETCD_LEASE_NOT_FOUND', `lease ${this.leaseId} expired before its first keepalive`, { retryable: true });
+      this.lastSentOkAt = sentAt;
+    } catch (error) {
+      this.keepalive.close();
+      this.client.leaseClient.leaseRevoke({ ID: this.leaseId }).catch(() => undefined);
+      throw toEtcdError(error, 'first keepalive');
+    }
   }
 
   private start(): void {
