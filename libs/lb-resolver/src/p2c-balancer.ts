@@ -1,5 +1,6 @@
-import { experimental, status, type ChannelOptions } from '@grpc/grpc-js';
-import { ChildSet, preferZone, type Child } from './internal/child-set';
+import { experimental, status } from '@grpc/grpc-js';
+import { preferZone, type Child } from './internal/child-set';
+import { ChildSetBalancer } from './internal/child-set-balancer';
 import { wrapPick } from './internal/wrap-pick';
 
 /** Name of the power-of-two-choices policy in a service config's `loadBalancingConfig`. */
@@ -59,40 +60,16 @@ interface Stats {
  * calls fail `ejectAfterFailures` times in a row is ejected for `ejectionCooldownMs` (unless every
  * instance is ejected), then returns. With `zone` set, instances of that zone are preferred.
  */
-class P2cBalancer implements experimental.LoadBalancer {
-  private readonly children: ChildSet;
+class P2cBalancer extends ChildSetBalancer<P2cConfig> {
   private readonly stats = new Map<string, Stats>();
-  private config = P2cConfig.createFromJson({});
 
   constructor(helper: experimental.ChannelControlHelper) {
-    this.children = new ChildSet(helper, this, P2C_POLICY, (ready) => this.picker(ready));
+    super(helper, P2C_POLICY, P2cConfig, P2cConfig.createFromJson({}));
   }
 
-  updateAddressList(
-    endpoints: experimental.StatusOr<experimental.Endpoint[]>,
-    config: experimental.TypedLoadBalancingConfig,
-    options: ChannelOptions,
-    note: string,
-  ): boolean {
-    if (!(config instanceof P2cConfig)) return false;
-    this.config = config;
-    this.children.update(endpoints, options, note);
+  protected override afterUpdate(): void {
     const live = this.children.addresses();
     for (const address of this.stats.keys()) if (!live.has(address)) this.stats.delete(address);
-    return true;
-  }
-
-  exitIdle(): void {
-    this.children.exitIdle();
-  }
-  resetBackoff(): void {
-    // Leaf subchannels own their connection backoff; nothing at this level.
-  }
-  destroy(): void {
-    this.children.destroy();
-  }
-  getTypeName(): string {
-    return P2C_POLICY;
   }
 
   private statsOf(address: string): Stats {
@@ -104,7 +81,7 @@ class P2cBalancer implements experimental.LoadBalancer {
     return s;
   }
 
-  private picker(ready: readonly Child[]): experimental.Picker {
+  protected picker(ready: readonly Child[]): experimental.Picker {
     const settings = this.config.settings;
     return {
       pick: (args) => {

@@ -1,5 +1,6 @@
-import { experimental, type ChannelOptions } from '@grpc/grpc-js';
-import { ChildSet, preferZone, type Child } from './internal/child-set';
+import { experimental } from '@grpc/grpc-js';
+import { preferZone, type Child } from './internal/child-set';
+import { ChildSetBalancer } from './internal/child-set-balancer';
 
 /** Name of the weighted round robin policy in a service config's `loadBalancingConfig`. */
 export const WEIGHTED_ROUND_ROBIN_POLICY = 'etcd_weighted_round_robin';
@@ -29,41 +30,14 @@ class WrrConfig implements experimental.TypedLoadBalancingConfig {
  * being the `weight` in its registration metadata (default 1). With `zone` set, instances of
  * that zone are preferred while any is ready.
  */
-class WeightedRoundRobinBalancer implements experimental.LoadBalancer {
-  private readonly children: ChildSet;
+class WeightedRoundRobinBalancer extends ChildSetBalancer<WrrConfig> {
   private readonly current = new Map<string, number>();
-  private config = new WrrConfig(undefined);
 
   constructor(helper: experimental.ChannelControlHelper) {
-    this.children = new ChildSet(helper, this, WEIGHTED_ROUND_ROBIN_POLICY, (ready) => this.picker(ready));
+    super(helper, WEIGHTED_ROUND_ROBIN_POLICY, WrrConfig, new WrrConfig(undefined));
   }
 
-  updateAddressList(
-    endpoints: experimental.StatusOr<experimental.Endpoint[]>,
-    config: experimental.TypedLoadBalancingConfig,
-    options: ChannelOptions,
-    note: string,
-  ): boolean {
-    if (!(config instanceof WrrConfig)) return false;
-    this.config = config;
-    this.children.update(endpoints, options, note);
-    return true;
-  }
-
-  exitIdle(): void {
-    this.children.exitIdle();
-  }
-  resetBackoff(): void {
-    // Leaf subchannels own their connection backoff; nothing at this level.
-  }
-  destroy(): void {
-    this.children.destroy();
-  }
-  getTypeName(): string {
-    return WEIGHTED_ROUND_ROBIN_POLICY;
-  }
-
-  private picker(ready: readonly Child[]): experimental.Picker {
+  protected picker(ready: readonly Child[]): experimental.Picker {
     const candidates = preferZone(ready, this.config.zone);
     const weights = candidates.map((c) => (typeof c.metadata.weight === 'number' && c.metadata.weight > 0 ? c.metadata.weight : 1));
     const total = weights.reduce((a, b) => a + b, 0);
