@@ -4,6 +4,7 @@ import { discover, ServiceRegistry, type ServiceWatcher } from '@etcd-patterns/d
 import { Session, watchPrefix } from '@etcd-patterns/etcd';
 import type { EtcdCluster } from '@etcd-patterns/etcd-cluster';
 import type { Etcd3 } from 'etcd3';
+import { setMaxListeners } from 'node:events';
 import { request } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { latencySummary, nowMs, type Benchmark } from './bench-kit';
@@ -22,6 +23,7 @@ function allSee(watchers: ServiceWatcher[], start: () => number, predicate: (n: 
 
 async function rawDelivery(client: Etcd3, samples: number): Promise<number[]> {
   const abort = new AbortController();
+  setMaxListeners(WATCHERS + 10, abort.signal); // one listener per watcher on this shared signal
   const arrivals: Array<(key: string) => void> = [];
   const ready: Array<Promise<void>> = [];
   for (let i = 0; i < WATCHERS; i++) {

@@ -14,6 +14,7 @@ describe('resolveClientOptions', () => {
     const env = { ETCD_ENDPOINTS: 'a:1, b:2', ETCD_USERNAME: 'u', ETCD_PASSWORD: 'p' };
     expect(resolveClientOptions({}, env)).toMatchObject({ endpoints: ['a:1', 'b:2'], auth: { username: 'u', password: 'p' } });
     expect(resolveClientOptions({ endpoints: ['c:3'] }, env).endpoints).toEqual(['c:3']);
+    expect(resolveClientOptions({ endpoints: undefined }, env).endpoints).toEqual(['a:1', 'b:2']);
   });
 
   it.each([

@@ -97,10 +97,9 @@ export function resolveClientOptions(
   options: EtcdClientOptions = {},
   env: NodeJS.ProcessEnv = process.env,
 ): ResolvedEtcdClientOptions {
-  const envOptions = fromEnv(env);
-  const merged = Object.fromEntries(
-    Object.entries({ ...envOptions, ...options }).filter(([, v]) => v !== undefined),
-  );
+  // A field given as `undefined` (e.g. an absent CLI flag) must not hide the environment.
+  const defined = (o: object): Record<string, unknown> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
+  const merged = { ...defined(fromEnv(env)), ...defined(options) };
   merged['endpoints'] ??= ['127.0.0.1:2379'];
   const parsed = schema.safeParse(merged);
   if (!parsed.success) {

@@ -32,8 +32,8 @@ const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } = new ConfigurableModule
 
 class HotConfigLifecycle implements OnApplicationShutdown {
   constructor(@Inject(HOT_CONFIG) private readonly hot: HotConfig<unknown>) {}
-  onApplicationShutdown(): void {
-    this.hot.close();
+  async onApplicationShutdown(): Promise<void> {
+    await this.hot.close();
   }
 }
 

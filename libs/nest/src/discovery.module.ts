@@ -55,7 +55,8 @@ export class DiscoveryRegistrar implements BeforeApplicationShutdown {
 /** Readiness of the registration, for health endpoints. */
 @Injectable()
 export class DiscoveryHealthIndicator {
-  constructor(private readonly registrar: DiscoveryRegistrar) {}
+  // Explicit @Inject: runtimes without decorator metadata (tsx/esbuild) must work too.
+  constructor(@Inject(DiscoveryRegistrar) private readonly registrar: DiscoveryRegistrar) {}
 
   /** `up` while the instance is registered on a live lease. */
   check(): { status: 'up' | 'down'; state: RegistrationState | 'unregistered' } {

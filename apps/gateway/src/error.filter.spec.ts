@@ -1,0 +1,47 @@
+import { NotFoundException, type ArgumentsHost } from '@nestjs/common';
+import { EtcdPatternsError } from '@etcd-patterns/etcd';
+import pino from 'pino';
+import { ErrorFilter, type ErrorBody } from './error.filter';
+import { createJobBody, helloQuery } from './validation';
+
+function respond(error: unknown): ErrorBody {
+  let body: ErrorBody | undefined;
+  let code = 0;
+  const response = { headersSent: false, status: (c: number) => ((code = c), { json: (b: ErrorBody) => (body = b) }) };
+  const host = { switchToHttp: () => ({ getResponse: () => response }) } as unknown as ArgumentsHost;
+  new ErrorFilter(pino({ level: 'silent' })).catch(error, host);
+  expect(body?.statusCode).toBe(code);
+  return body!;
+}
+
+describe('ErrorFilter', () => {
+  it('turns validation errors into 400 with one issue per field', () => {
+    const zod = createJobBody.safeParse({ names: ['', 'x'.repeat(101)] }).error;
+    const body = respond(zod);
+    expect(body).toMatchObject({ statusCode: 400, error: 'BAD_REQUEST' });
+    expect(body.issues).toEqual([
+      { path: 'names.0', message: 'must not be empty' },
+      { path: 'names.1', message: 'must be at most 100 characters' },
+    ]);
+    expect(respond(helloQuery.safeParse({}).error).message).toBe('invalid request: name: is required');
+  });
+
+  it('maps upstream gRPC errors with their details', () => {
+    expect(respond({ code: 14, details: 'no instances of greeter in etcd', message: '' })).toEqual({
+      statusCode: 503,
+      error: 'UNAVAILABLE',
+      message: 'no instances of greeter in etcd',
+      grpcStatus: 'UNAVAILABLE',
+    });
+    expect(respond({ code: 4, details: 'Deadline exceeded', message: '' })).toMatchObject({ statusCode: 504, grpcStatus: 'DEADLINE_EXCEEDED' });
+    expect(respond({ code: 3, details: 'name must not be empty', message: '' })).toMatchObject({ statusCode: 400, message: 'name must not be empty' });
+  });
+
+  it('keeps HTTP exceptions (unknown routes) and hides internals', () => {
+    expect(respond(new NotFoundException('Cannot GET /x'))).toEqual({ statusCode: 404, error: 'NOT_FOUND', message: 'Cannot GET /x' });
+    expect(respond(new EtcdPatternsError('ETCD_UNAVAILABLE', 'secret detail'))).toEqual({ statusCode: 503, error: 'UNAVAILABLE', message: 'etcd is unavailable (ETCD_UNAVAILABLE)' });
+    expect(respond(Object.assign(new Error('request entity too large'), { status: 413, expose: true }))).toEqual({ statusCode: 413, error: 'PAYLOAD_TOO_LARGE', message: 'request body: request entity too large' });
+    expect(respond(Object.assign(new Error('secret detail'), { status: 500, expose: false }))).toMatchObject({ statusCode: 500, message: 'internal error' });
+    expect(respond(new Error('secret detail'))).toEqual({ statusCode: 500, error: 'INTERNAL', message: 'internal error' });
+  });
+});

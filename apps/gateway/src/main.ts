@@ -1,0 +1,33 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import type { NestExpressApplication } from '@nestjs/platform-express';
+import { createLogger, NestPinoLogger } from '@etcd-patterns/telemetry';
+import type { AddressInfo } from 'node:net';
+import { parseGatewayEnv } from './env';
+import { GatewayModule } from './gateway.module';
+
+async function main(): Promise<void> {
+  let env;
+  try {
+    env = parseGatewayEnv();
+  } catch (error) {
+    process.stderr.write(`gateway: ${(error as Error).message}\n`);
+    process.exit(78); // EX_CONFIG
+  }
+  const log = createLogger({ service: 'gateway', level: env.LOG_LEVEL, base: { instance: env.INSTANCE_NAME } });
+  const app = await NestFactory.create<NestExpressApplication>(GatewayModule.forRoot(env, log), {
+    logger: new NestPinoLogger(log),
+    bodyParser: false, // JSON only, with an explicit size limit (413 beyond)
+  });
+  app.useBodyParser('json', { limit: '100kb' });
+  app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  await app.listen(env.GATEWAY_PORT, env.GATEWAY_HOST);
+  const { port } = app.getHttpServer().address() as AddressInfo;
+  const host = env.GATEWAY_HOST === '0.0.0.0' ? '127.0.0.1' : env.GATEWAY_HOST;
+  log.info({ url: `http://${host}:${port}` }, 'gateway ready');
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`gateway: failed to start: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,19 @@
+export { startTelemetry, shutdownTelemetry } from './bootstrap';
+export type { StartTelemetryOptions, TelemetryHandle } from './bootstrap';
+export { telemetryEnvSchema, parseTelemetryEnv } from './env';
+export type { TelemetryEnv } from './env';
+export { isEtcdGrpcMethod } from './etcd-methods';
+export {
+  patternTracer,
+  withSpan,
+  traceLockWait,
+  traceLockHold,
+  traceElectionTerm,
+  recordConfigReload,
+  traceRegistration,
+  captureTraceContext,
+  withSpanFromCarrier,
+} from './spans';
+export type { ConfigReloadInfo } from './spans';
+export { createLogger, NestPinoLogger } from './logger';
+export type { CreateLoggerOptions } from './logger';

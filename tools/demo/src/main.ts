@@ -1,0 +1,168 @@
+// `npm run demo` (tools/scripts/demo.sh): the whole system on this machine, as processes.
+//
+//   - a 3-member etcd cluster from local binaries (the etcd-cluster harness), or the cluster in
+//     ETCD_ENDPOINTS when set;
+//   - the default greeter config published to dev/greeter (unless one is published already);
+//   - 3 greeters (zones a, b, c), 2 workers and the gateway on DEMO_GATEWAY_PORT (default 8080);
+//   - URLs and example requests printed; Ctrl-C stops everything in order (gateway, workers,
+//     greeters: each deregisters and drains; then etcd).
+//
+// Telemetry: set OTEL_EXPORTER_OTLP_ENDPOINT (e.g. http://localhost:4318 of a local Jaeger).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { listVersions, publish } from '@etcd-patterns/config';
+import { createEtcdClient } from '@etcd-patterns/etcd';
+import { AppProcess, REPO_ROOT, type AppName } from './app-process';
+import { DEFAULT_GREETER_CONFIG } from './default-config';
+
+const NAMESPACE = 'dev/greeter';
+const COLORS = ['36', '32', '33', '35', '34', '96', '92'];
+
+function say(text: string): void {
+  process.stdout.write(`${text}\n`);
+}
+
+/** One compact line per JSON log line: `[g1] info greeter ready address=...`. */
+function printer(instance: string, color: string): (line: string) => void {
+  const tag = process.stdout.isTTY ? `\u001b[${color}m[${instance}]\u001b[0m` : `[${instance}]`;
+  const skip = new Set(['level', 'time', 'service', 'pid', 'instance', 'msg', 'context', 'trace_id', 'span_id']);
+  return (line) => {
+    try {
+      const entry = JSON.parse(line) as Record<string, unknown>;
+      if (entry['context'] === 'InstanceLoader' || entry['context'] === 'RouterExplorer' || entry['context'] === 'RoutesResolver') return;
+      const fields = Object.entries(entry)
+        .filter(([k]) => !skip.has(k))
+        .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
+        .join(' ');
+      say(`${tag} ${String(entry['level'])} ${String(entry['msg'] ?? '')} ${fields}`.trimEnd());
+    } catch {
+      say(`${tag} ${line}`);
+    }
+  };
+}
+
+/** Starts the etcd harness CLI in its own process group and resolves with its endpoints. */
+async function startEtcd(): Promise<{ endpoints: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', join('tools', 'etcd-cluster', 'src', 'cli.ts')], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, ETCD_CLUSTER_SIZE: '3' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+    detached: true,
+  });
+  process.once('exit', () => {
+    if (child.exitCode === null) child.kill('SIGTERM');
+  });
+  const lines = createInterface({ input: child.stdout! });
+  const endpoints = await new Promise<string>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`the etcd cluster did not start (exit code ${code})`)));
+    lines.on('line', (line) => {
+      const match = /export ETCD_ENDPOINTS=(\S+)/.exec(line);
+      if (match) resolve(match[1]!);
+    });
+  });
+  return { endpoints, child };
+}
+
+async function main(): Promise<void> {
+  const external = process.env['ETCD_ENDPOINTS'];
+  const gatewayPort = process.env['DEMO_GATEWAY_PORT'] ?? '8080';
+  let etcd: { endpoints: string; child: ChildProcess } | undefined;
+  const apps: AppProcess[] = [];
+  let stopping = false;
+
+  const stopAll = async (): Promise<void> => {
+    if (stopping) return;
+    stopping = true;
+    say('\nstopping: gateway, workers, greeters (each deregisters and drains), then etcd ...');
+    const order: AppName[] = ['gateway', 'worker', 'greeter'];
+    for (const app of order) await Promise.all(apps.filter((a) => a.app === app).map((a) => a.stop()));
+    if (etcd && etcd.child.exitCode === null) {
+      etcd.child.kill('SIGTERM');
+      await once(etcd.child, 'exit');
+    }
+    say('stopped.');
+  };
+  process.on('SIGINT', () => {
+    if (stopping) {
+      say('second Ctrl-C: killing everything');
+      for (const a of apps) void a.kill();
+      etcd?.child.kill('SIGKILL');
+      process.exit(130);
+    }
+    void stopAll().then(() => process.exit(0));
+  });
+  process.on('SIGTERM', () => void stopAll().then(() => process.exit(0)));
+
+  try {
+    if (external) {
+      say(`using the etcd cluster in ETCD_ENDPOINTS=${external}`);
+    } else {
+      say('starting a 3-member etcd cluster from local binaries ...');
+      etcd = await startEtcd();
+    }
+    const endpoints = external ?? etcd!.endpoints;
+    const client = await createEtcdClient({ endpoints: endpoints.split(',') });
+    try {
+      if ((await listVersions({ client, namespace: NAMESPACE, limit: 1 })).length === 0) {
+        const result = await publish({ client, namespace: NAMESPACE, document: DEFAULT_GREETER_CONFIG, author: 'demo', message: 'default greeting' });
+        say(`published the default greeting to ${NAMESPACE} (version ${result.version})`);
+      } else {
+        say(`${NAMESPACE} already has a published config: keeping it`);
+      }
+    } finally {
+      client.close();
+    }
+
+    const base = { ETCD_ENDPOINTS: endpoints, CONFIG_NAMESPACE: NAMESPACE };
+    const specs: Array<{ app: AppName; instance: string; env: Record<string, string> }> = [
+      ...['a', 'b', 'c'].map((zone, i) => ({ app: 'greeter' as const, instance: `greeter-${i + 1}`, env: { ...base, GREETER_ZONE: `zone-${zone}` } })),
+      ...[1, 2].map((i) => ({ app: 'worker' as const, instance: `worker-${i}`, env: { ...base, WORKER_ITEM_DELAY_MS: '500' } })),
+    ];
+    say('starting 3 greeters and 2 workers ...');
+    let color = 0;
+    const startApp = async (spec: { app: AppName; instance: string; env: Record<string, string> }): Promise<AppProcess> => {
+      const app = await AppProcess.start({
+        app: spec.app,
+        env: { ...spec.env, INSTANCE_NAME: spec.instance },
+        onLine: printer(spec.instance, COLORS[color++ % COLORS.length]!),
+        ownProcessGroup: true,
+      });
+      apps.push(app);
+      return app;
+    };
+    await Promise.all(specs.map(startApp));
+    const gateway = await startApp({ app: 'gateway', instance: 'gateway', env: { ...base, GATEWAY_PORT: gatewayPort } });
+    const url = String((await gateway.waitForLog((e) => e['msg'] === 'gateway ready'))['url']);
+    const epctl = 'libs/config/bin/epctl';
+    say(`
+The demo is running. etcd: ${endpoints}
+  gateway   ${url}
+
+Try:
+  curl '${url}/hello?name=Ada'
+  curl -X POST ${url}/jobs -H 'content-type: application/json' -d '{"names":["Ada","Grace","Linus"]}'
+  curl ${url}/jobs/<id from the previous answer>
+  curl ${url}/services
+  curl ${url}/config/dev/greeter
+  curl ${url}/readyz
+Change the greeting on every greeter, without a restart:
+  echo 'template: "Ahoy, {name}! ({instance})"' | ${epctl} --endpoints ${endpoints} config publish ${NAMESPACE} - -m 'pirate greeting'
+  ${epctl} --endpoints ${endpoints} config history ${NAMESPACE}
+  etcdctl --endpoints=${endpoints} get --prefix /services/
+Ctrl-C stops everything.
+`);
+    for (const app of apps) {
+      void app.waitForExit().then(({ code, signal }) => {
+        if (!stopping) say(`[${app.instance}] exited unexpectedly (code ${code}, signal ${signal})`);
+      });
+    }
+  } catch (error) {
+    process.stderr.write(`demo: ${error instanceof Error ? error.message : String(error)}\n`);
+    await stopAll();
+    process.exit(1);
+  }
+}
+
+void main();
