@@ -58,7 +58,7 @@ const BATCH = 128;
  */
 export class ServiceRegistry implements AsyncDisposable {
   private readonly prefix: string;
-  private readonly entries = new Map<string, { registration: Registration; value: string }>();
+  private readonly entries = new Map<string, { registration: Registration; value: string; writtenRevision: number }>();
   private readonly guards = new Map<string, AbortController>();
   private readonly tracked = new WeakSet<Session>();
   private readonly closed = new AbortController();
@@ -98,7 +98,7 @@ export class ServiceRegistry implements AsyncDisposable {
     const metadata = validateMetadata(options.metadata);
     if (this.entries.has(key)) throw new DiscoveryArgumentError(`${key} is already registered by this registry`);
     const registration = new Registration(key, options.service, options.address, metadata, (r) => this.deregister(r));
-    this.entries.set(key, { registration, value: encodeInstanceValue(options.address, metadata) });
+    this.entries.set(key, { registration, value: encodeInstanceValue(options.address, metadata), writtenRevision: 0 });
     this.guard(options.service);
     try {
       this.enqueue([registration]);
@@ -135,18 +135,22 @@ export class ServiceRegistry implements AsyncDisposable {
     }
     const session = this.liveSession();
     if (!session) return; // the lease is gone or going: its keys go with it
-    const key = Buffer.from(registration.key);
+    await this.deleteKey(registration.key, session);
+  }
+
+  // Deletes `key` only if it is still on our lease: another process may own that address now.
+  private async deleteKey(key: string, session: Session): Promise<void> {
+    const bytes = Buffer.from(key);
     for (let attempt = 1; attempt <= 3; attempt++) {
       try {
-        // Delete only if the key is still on our lease: another process may own that address now.
         await this.client.kv.txn({
-          compare: [{ key, target: 'Lease', result: 'Equal', lease: session.leaseId }],
-          success: [{ request_delete_range: { key } }],
+          compare: [{ key: bytes, target: 'Lease', result: 'Equal', lease: session.leaseId }],
+          success: [{ request_delete_range: { key: bytes } }],
           failure: [],
         });
         return;
       } catch (error) {
-        const e = toEtcdError(error, `deregister ${registration.key}`);
+        const e = toEtcdError(error, `deregister ${key}`);
         if (!e.retryable || attempt === 3) return this.report(e);
         await abortableSleep(100 * attempt);
       }
@@ -215,7 +219,7 @@ export class ServiceRegistry implements AsyncDisposable {
       );
       if (batch.length === 0) continue;
       try {
-        await this.client.kv.txn({
+        const res = await this.client.kv.txn({
           compare: [],
           success: batch.map((r) => ({
             request_put: { key: Buffer.from(r.key), value: Buffer.from(this.entries.get(r.key)!.value), lease: session.leaseId },
@@ -223,8 +227,16 @@ export class ServiceRegistry implements AsyncDisposable {
           failure: [],
         });
         backoff.reset();
-        if (!session.lost.aborted) {
-          for (const r of batch) if (this.entries.get(r.key)?.registration === r) r.setState('registered');
+        const revision = Number(res.header.revision);
+        for (const r of batch) {
+          const entry = this.entries.get(r.key);
+          if (entry?.registration !== r) {
+            // Deregistered while this put was in flight: its delete may have landed first.
+            void this.deleteKey(r.key, session);
+          } else {
+            entry.writtenRevision = revision;
+            if (!session.lost.aborted) r.setState('registered');
+          }
         }
       } catch (error) {
         const e = toEtcdError(error, 'register');
@@ -247,9 +259,10 @@ export class ServiceRegistry implements AsyncDisposable {
     const controller = new AbortController();
     this.guards.set(service, controller);
     const prefix = servicePrefix(this.prefix, service);
-    const ours = (key: string): Registration | undefined => {
-      const r = this.entries.get(key)?.registration;
-      return r?.state === 'registered' ? r : undefined;
+    // Ours, registered, and written before `revision` (a snapshot read before our put is stale).
+    const ours = (key: string, revision: number): Registration | undefined => {
+      const entry = this.entries.get(key);
+      return entry?.registration.state === 'registered' && entry.writtenRevision < revision ? entry.registration : undefined;
     };
     void (async () => {
       const backoff = new Backoff({ initialMs: 200, maxMs: 5000 });
@@ -259,13 +272,13 @@ export class ServiceRegistry implements AsyncDisposable {
             const missing: Registration[] = [];
             if (message.kind === 'events') {
               for (const e of message.events) {
-                const r = e.type === 'delete' ? ours(e.kv.key) : undefined;
+                const r = e.type === 'delete' ? ours(e.kv.key, e.kv.modRevision) : undefined;
                 if (r && this.liveSession()) missing.push(r);
               }
             } else {
               const present = new Set(message.kvs.map((kv) => kv.key));
               for (const { registration } of this.entries.values()) {
-                if (registration.service === service && ours(registration.key) && !present.has(registration.key)) {
+                if (registration.service === service && ours(registration.key, message.revision + 1) && !present.has(registration.key)) {
                   missing.push(registration);
                 }
               }
