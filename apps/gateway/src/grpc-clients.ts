@@ -52,7 +52,8 @@ export class GrpcClients implements OnApplicationShutdown {
   ) {
     // Before the first channel: an unregistered scheme silently falls back to DNS.
     installEtcdBalancing({ client, onError: (target, error) => log.warn({ target, code: error.code, err: error }, 'resolver error') });
-    const channelOptions = etcdChannelOptions({ policy: env.LB_POLICY, zone: env.GATEWAY_ZONE, retry: 'all' });
+    // SayHello is read-only, so calls cut off by a dying greeter are repeated too.
+    const channelOptions = etcdChannelOptions({ policy: env.LB_POLICY, zone: env.GATEWAY_ZONE, retry: 'all', idempotent: ['greeter.v1.GreeterService'] });
     const loader = { ...PROTO_LOADER_OPTIONS, includeDirs: [...PROTO_LOADER_OPTIONS.includeDirs] };
     const greeter = ClientProxyFactory.create({
       transport: Transport.GRPC,

@@ -45,7 +45,7 @@ export class GreeterClient implements OnApplicationShutdown {
         package: GREETER_PACKAGE,
         protoPath: GREETER_PROTO,
         loader: { ...PROTO_LOADER_OPTIONS, includeDirs: [...PROTO_LOADER_OPTIONS.includeDirs] },
-        channelOptions: etcdChannelOptions({ policy: env.LB_POLICY, zone: env.WORKER_ZONE, retry: 'all' }),
+        channelOptions: etcdChannelOptions({ policy: env.LB_POLICY, zone: env.WORKER_ZONE, retry: 'all', idempotent: ['greeter.v1.GreeterService'] }),
       },
     }) as ClientGrpcProxy;
     this.service = this.proxy.getService<GreeterRpc>(GREETER_SERVICE);

@@ -11,3 +11,5 @@ export { INSTANCE_METADATA_KEY, instanceMetadataFrom } from './instance-attribut
 export type { InstanceMetadataMap } from './instance-attributes';
 export { parseEtcdTarget, matchesTarget } from './target';
 export type { EtcdTarget } from './target';
+export { idempotentRetryInterceptor } from './idempotent-retry';
+export type { IdempotentRetryOptions } from './idempotent-retry';

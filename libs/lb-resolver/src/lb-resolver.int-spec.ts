@@ -196,7 +196,8 @@ describe('etcd:/// resolver and balancers (3-member cluster, real grpc-js server
       expect(line).toMatch(/^ready /);
     }
     // The child processes register through their own registry; wait until the channel sees all three.
-    const client = channel('etcd:///echo');
+    // Echo is idempotent: a call cut off mid-reply by the kill is repeated on another server.
+    const client = channel('etcd:///echo', { idempotent: ['testing.Echo'] });
     const seen = new Set<string>();
     for (let i = 0; i < 300 && seen.size < 3; i++) seen.add((await callEcho(client)).server!);
     expect(seen.size).toBe(3);
@@ -215,6 +216,16 @@ describe('etcd:/// resolver and balancers (3-member cluster, real grpc-js server
     // The dead instance is still registered (30 s lease): the balancer dropped it on its own.
     const inventory = await listInstances({ client: etcd, service: 'echo' });
     expect(inventory.instances).toHaveLength(3);
+  });
+
+  it('repeats idempotent calls cut off after the response started, which grpc-js retries do not', async () => {
+    const flaky = await server('flaky', 'cutoff', { failFirstAfterHeaders: 2 });
+    const plain = channel('etcd:///cutoff');
+    const error = (await callEcho(plain).catch((e: unknown) => e)) as grpc.ServiceError;
+    expect(error.code).toBe(grpc.status.UNAVAILABLE); // committed: the service config retry did not help
+    const idempotent = channel('etcd:///cutoff', { idempotent: ['testing.Echo'] });
+    expect((await callEcho(idempotent)).server).toBe('flaky'); // second cut-off call, then success
+    expect(flaky.calls).toBe(3);
   });
 
   it('a rolling restart of every server under load fails no call', async () => {

@@ -1,4 +1,5 @@
-import type { ChannelOptions } from '@grpc/grpc-js';
+import type { ClientOptions } from '@grpc/grpc-js';
+import { idempotentRetryInterceptor } from './idempotent-retry';
 import type { ServiceInstance } from '@etcd-patterns/discovery';
 import { INSTANCE_FILTER_OPTION } from './etcd-resolver';
 import { P2C_POLICY, type P2cPolicyConfig } from './p2c-balancer';
@@ -26,14 +27,20 @@ export interface EtcdChannelOptionsInput {
   readonly maxAttempts?: number;
   /** Per-channel instance selection, in addition to the target's query string. */
   readonly filter?: (instance: ServiceInstance) => boolean;
+  /**
+   * Services (or `'all'`) whose methods are idempotent: their unary calls are also repeated
+   * after a server died mid-reply, which grpc-js's retry policy cannot do (see
+   * {@link idempotentRetryInterceptor}). Default: none.
+   */
+  readonly idempotent?: 'all' | readonly string[];
 }
 
 /**
- * Channel options for an `etcd:///service` channel: a service config with the balancing
- * policy and a retry policy on UNAVAILABLE. Pass them to any grpc-js client (or as
- * `channelOptions` of a NestJS gRPC client).
+ * Client options for an `etcd:///service` channel: a service config with the balancing
+ * policy and a retry policy on UNAVAILABLE, and for idempotent services a retry interceptor.
+ * Pass them to any grpc-js client (or as `channelOptions` of a NestJS gRPC client).
  */
-export function etcdChannelOptions(input: EtcdChannelOptionsInput = {}): ChannelOptions {
+export function etcdChannelOptions(input: EtcdChannelOptionsInput = {}): ClientOptions {
   const policy = input.policy ?? 'round_robin';
   const lb =
     policy === 'p2c'
@@ -61,5 +68,8 @@ export function etcdChannelOptions(input: EtcdChannelOptionsInput = {}): Channel
     'grpc.service_config': JSON.stringify({ loadBalancingConfig: [lb], methodConfig }),
   };
   if (input.filter) options[INSTANCE_FILTER_OPTION] = input.filter;
-  return options as ChannelOptions;
+  if (input.idempotent) {
+    options['interceptors'] = [idempotentRetryInterceptor({ services: input.idempotent, maxAttempts: input.maxAttempts })];
+  }
+  return options as ClientOptions;
 }

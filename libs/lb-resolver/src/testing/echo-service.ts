@@ -53,6 +53,11 @@ export interface EchoServerOptions {
   readonly metadata?: InstanceMetadata;
   /** Port to bind (default: one the OS picks). */
   readonly port?: number;
+  /**
+   * The first N calls send response headers and then fail with UNAVAILABLE: a reply cut off
+   * half-way, which grpc-js's own retry policy does not repeat.
+   */
+  readonly failFirstAfterHeaders?: number;
 }
 
 /** A real grpc-js server on loopback that counts the calls it answered. */
@@ -83,6 +88,11 @@ export class EchoServer {
       echo: (call: grpc.ServerUnaryCall<EchoMessage, EchoMessage>, callback: grpc.sendUnaryData<EchoMessage>) => {
         const reply = (): void => {
           counter.calls++;
+          if (counter.calls <= (options.failFirstAfterHeaders ?? 0)) {
+            call.sendMetadata(new grpc.Metadata());
+            callback({ code: grpc.status.UNAVAILABLE, details: 'cut off after the headers' });
+            return;
+          }
           callback(null, { text: call.request.text, server: options.name });
         };
         if (options.delayMs) setTimeout(reply, options.delayMs);
