@@ -53,7 +53,13 @@ export async function createEtcdClient(options: CreateEtcdClientOptions = {}): P
       context.isStream ? {} : { deadline: Date.now() + resolved.callTimeoutMs },
     faultHandling: {
       global: noop,
-      host: () => circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: 1000, breaker: new ConsecutiveBreaker(3) }),
+      // A breaker skips a failing member for a second so calls go to the others; with a single
+      // endpoint there is no other, and an open breaker would only fail calls (keepalives
+      // included) after the member is back.
+      host: () =>
+        resolved.endpoints.length > 1
+          ? circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: 1000, breaker: new ConsecutiveBreaker(3) })
+          : noop,
     },
   };
   const client = new Etcd3(etcdOptions);
