@@ -28,16 +28,18 @@ describe('Session (3-member cluster)', () => {
 
   it('keeps its lease through a leader kill and a member restart', async () => {
     const etcd = await client();
-    const session = await Session.create(etcd, { ttlSeconds: 3 });
+    // The TTL must outlast a leader election (1 s election timeout here, several seconds on a
+    // loaded 2-core CI machine) plus the safety margin; etcd's Go default is 60 s.
+    const session = await Session.create(etcd, { ttlSeconds: 5 });
     const leader = await cluster.waitForLeader();
     await leader.kill();
     await cluster.waitForLeader();
-    await sleep(4_000); // longer than the TTL: only keepalives can have kept the lease
+    await sleep(6_000); // longer than the TTL: only keepalives can have kept the lease
     await leader.start();
     const follower = await cluster.follower();
     await follower!.restart();
     await cluster.waitForLeader();
-    await sleep(4_000);
+    await sleep(6_000);
 
     expect(session.lost.aborted).toBe(false);
     const ttl = await etcd.leaseClient.leaseTimeToLive({ ID: session.leaseId });
