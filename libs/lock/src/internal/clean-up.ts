@@ -8,17 +8,16 @@ import type { Mine } from './queue-key';
  * Removes a waiter's key after a failed or cancelled wait, so it cannot block the queue.
  * `mine` is the key's create revision when known (the delete is then guarded by it),
  * `'unknown'` when a create may or may not have been applied (plain delete), `undefined` when
- * nothing of ours exists (no-op), or a promise of these while the create is in flight (then the
- * whole clean-up runs in the background, so an abort is not delayed by a slow member).
+ * nothing of ours exists (no-op), or a promise of these while the create is in flight (awaited
+ * first: one round trip).
  *
  * Waits for one attempt; if that fails, retries in the background until done or the session is
  * lost (the lease then removes the key). Never throws.
  */
 export async function cleanUpKey(session: Session, key: string, mine: Mine | Promise<Mine>): Promise<void> {
-  if (mine instanceof Promise) {
-    void mine.then((known) => cleanUpKey(session, key, known));
-    return;
-  }
+  // A create still in flight is awaited (one round trip, bounded by the call deadline), so that
+  // when the aborted lock() rejects, its key is gone: the caller never races its own waiter.
+  if (mine instanceof Promise) mine = await mine.catch((): Mine => 'unknown');
   if (mine === undefined) return;
   const attempt = (): Promise<ITxnResponse> =>
     session.client.kv.txn(
