@@ -17,7 +17,7 @@ function ratio(ours: Record<string, number>, ref: Record<string, number>): Recor
 
 function fmt(values: Record<string, number>): string {
   return Object.entries(values)
-    .map(([k, v]) => `${k} ${v >= 100 ? Math.round(v) : Number(v.toFixed(2))}`)
+    .map(([k, v]) => `${k} ${v >= 100 ? Math.round(v) : Number(v.toPrecision(3))}`)
     .join(', ');
 }
 
