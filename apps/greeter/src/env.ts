@@ -1,4 +1,5 @@
-import { hostname, networkInterfaces } from 'node:os';
+import { advertiseHostSchema } from '@etcd-patterns/discovery';
+import { hostname } from 'node:os';
 import { z } from 'zod';
 
 const port = z.coerce.number().int().min(0).max(65535);
@@ -22,19 +23,7 @@ export const greeterEnvSchema = z.object({
    * Host clients should dial (registered in etcd). `@ip` means this machine's first external
    * IPv4 address (what a container should advertise), `@hostname` its host name.
    */
-  GREETER_ADVERTISE_HOST: z
-    .string()
-    .min(1)
-    .default('127.0.0.1')
-    .transform((h, ctx) => {
-      if (h === '@hostname') return hostname();
-      if (h !== '@ip') return h;
-      const ip = Object.values(networkInterfaces())
-        .flat()
-        .find((i) => i?.family === 'IPv4' && !i.internal)?.address;
-      if (!ip) ctx.addIssue({ code: 'custom', message: '@ip: this machine has no external IPv4 address' });
-      return ip ?? h;
-    }),
+  GREETER_ADVERTISE_HOST: advertiseHostSchema(),
   /** Release registered as `version` metadata. */
   GREETER_VERSION: z.string().min(1).default('0.1.0'),
   /** Failure domain registered as `zone` metadata. */

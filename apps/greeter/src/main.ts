@@ -1,11 +1,11 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
+import { pickFreePort } from '@etcd-patterns/discovery';
 import { DiscoveryRegistrar } from '@etcd-patterns/nest';
 import { GREETER_PACKAGE, GREETER_PROTO, PROTO_LOADER_OPTIONS } from '@etcd-patterns/protos';
 import { createLogger, NestPinoLogger, traceRegistration } from '@etcd-patterns/telemetry';
 import { parseGreeterEnv } from './env';
-import { freePort } from './free-port';
 import { GreeterModule } from './greeter.module';
 
 async function main(): Promise<void> {
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     process.exit(78); // EX_CONFIG
   }
   const log = createLogger({ service: 'greeter', level: env.LOG_LEVEL, base: { instance: env.INSTANCE_NAME } });
-  const port = env.GREETER_PORT || (await freePort(env.GREETER_HOST));
+  const port = env.GREETER_PORT || (await pickFreePort(env.GREETER_HOST));
   const address = `${env.GREETER_ADVERTISE_HOST}:${port}`;
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(GreeterModule.forRoot(env, address, log), {
     transport: Transport.GRPC,

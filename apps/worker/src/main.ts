@@ -1,11 +1,11 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
+import { pickFreePort } from '@etcd-patterns/discovery';
 import { DiscoveryRegistrar } from '@etcd-patterns/nest';
 import { WORKER_PACKAGE, WORKER_PROTO, PROTO_LOADER_OPTIONS } from '@etcd-patterns/protos';
 import { createLogger, NestPinoLogger, traceRegistration } from '@etcd-patterns/telemetry';
 import { parseWorkerEnv } from './env';
-import { freePort } from './free-port';
 import { WorkerModule } from './worker.module';
 
 async function main(): Promise<void> {
@@ -17,7 +17,7 @@ async function main(): Promise<void> {
     process.exit(78); // EX_CONFIG
   }
   const log = createLogger({ service: 'worker', level: env.LOG_LEVEL, base: { instance: env.INSTANCE_NAME } });
-  const port = env.WORKER_PORT || (await freePort(env.WORKER_HOST));
+  const port = env.WORKER_PORT || (await pickFreePort(env.WORKER_HOST));
   const address = `${env.WORKER_ADVERTISE_HOST}:${port}`;
   const app = await NestFactory.createMicroservice<MicroserviceOptions>(WorkerModule.forRoot(env, address, log), {
     transport: Transport.GRPC,

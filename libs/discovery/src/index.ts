@@ -20,3 +20,4 @@ export {
 export { DiscoveryArgumentError, InvalidInstanceError } from './errors';
 export type { DiscoveryErrorCode } from './errors';
 export type { InstanceMetadata, ServiceInstance } from './service-instance';
+export { advertiseHostSchema, pickFreePort, resolveAdvertiseHost } from './listen-address';
