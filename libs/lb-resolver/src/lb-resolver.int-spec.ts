@@ -22,7 +22,7 @@ interface LoadResult {
 }
 
 /** Runs calls with `concurrency` workers until `stop()` resolves or `count` calls are done. */
-function load(client: grpc.Client, concurrency: number, count = Infinity): { done: Promise<LoadResult>; stop: () => void } {
+function load(client: grpc.Client, concurrency: number, count = Infinity): { done: Promise<LoadResult>; stop: () => void; live: LoadResult } {
   const result: LoadResult = { ok: 0, failed: 0, errors: [], byServer: new Map() };
   let stopped = false;
   let started = 0;
@@ -39,7 +39,7 @@ function load(client: grpc.Client, concurrency: number, count = Infinity): { don
       }
     }
   });
-  return { done: Promise.all(workers).then(() => result), stop: () => (stopped = true) };
+  return { done: Promise.all(workers).then(() => result), stop: () => (stopped = true), live: result };
 }
 
 describe('etcd:/// resolver and balancers (3-member cluster, real grpc-js servers)', () => {
@@ -76,6 +76,25 @@ describe('etcd:/// resolver and balancers (3-member cluster, real grpc-js server
     return s;
   };
   /** Calls until every server has answered at least once, so all subchannels are READY. */
+  /** Calls until `count` different servers have answered (other processes register on their own). */
+  const answeredByAll = async (client: grpc.Client, count: number): Promise<void> => {
+    const seen = new Set<string>();
+    for (let i = 0; i < 300 && seen.size < count; i++) seen.add((await callEcho(client)).server!);
+    expect(seen.size).toBe(count);
+  };
+
+  /** An echo server in its own process (to kill or pause), registered under `service`. */
+  const echoProcess = async (name: string, service: string): Promise<ChildProcess> => {
+    const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'testing/echo-process.ts')], {
+      cwd: ROOT,
+      env: { ...process.env, ETCD_ENDPOINTS: cluster.endpoints.join(','), NAME: name, SERVICE: service, TTL_SECONDS: '30' },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    cleanups.push(() => child.kill('SIGKILL'));
+    const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
+    expect(line).toMatch(/^ready /);
+    return child;
+  };
   const warmUp = async (client: grpc.Client, servers: EchoServer[]): Promise<void> => {
     for (let i = 0; i < 500 && servers.some((s) => s.calls === 0); i++) await callEcho(client);
     expect(servers.every((s) => s.calls > 0)).toBe(true);
@@ -183,24 +202,11 @@ describe('etcd:/// resolver and balancers (3-member cluster, real grpc-js server
   });
 
   it('kill -9 of a server under load fails no call, long before its lease expires', async () => {
-    const children: ChildProcess[] = [];
-    for (const name of ['k1', 'k2', 'k3']) {
-      const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, 'testing/echo-process.ts')], {
-        cwd: ROOT,
-        env: { ...process.env, ETCD_ENDPOINTS: cluster.endpoints.join(','), NAME: name, TTL_SECONDS: '30' },
-        stdio: ['ignore', 'pipe', 'inherit'],
-      });
-      cleanups.push(() => child.kill('SIGKILL'));
-      children.push(child);
-      const [line] = (await once(createInterface({ input: child.stdout! }), 'line')) as [string];
-      expect(line).toMatch(/^ready /);
-    }
+    const children = [await echoProcess('k1', 'echo'), await echoProcess('k2', 'echo'), await echoProcess('k3', 'echo')];
     // The child processes register through their own registry; wait until the channel sees all three.
     // Echo is idempotent: a call cut off mid-reply by the kill is repeated on another server.
     const client = channel('etcd:///echo', { idempotent: ['testing.Echo'] });
-    const seen = new Set<string>();
-    for (let i = 0; i < 300 && seen.size < 3; i++) seen.add((await callEcho(client)).server!);
-    expect(seen.size).toBe(3);
+    await answeredByAll(client, 3);
 
     const run = load(client, 8);
     await new Promise((r) => setTimeout(r, 300));
@@ -216,6 +222,27 @@ describe('etcd:/// resolver and balancers (3-member cluster, real grpc-js server
     // The dead instance is still registered (30 s lease): the balancer dropped it on its own.
     const inventory = await listInstances({ client: etcd, service: 'echo' });
     expect(inventory.instances).toHaveLength(3);
+  });
+
+  it('power of two choices keeps calls flowing past a paused server, whose stuck calls then complete', async () => {
+    const children = [await echoProcess('p1', 'paused'), await echoProcess('p2', 'paused'), await echoProcess('p3', 'paused')];
+    const client = channel('etcd:///paused', { policy: 'p2c' });
+    await answeredByAll(client, 3);
+
+    const run = load(client, 8);
+    await new Promise((r) => setTimeout(r, 300));
+    children[0]!.kill('SIGSTOP');
+    const atPause = run.live.ok;
+    await new Promise((r) => setTimeout(r, 1500));
+    // Round robin would have parked every worker on the paused server after a few calls.
+    const duringPause = run.live.ok - atPause;
+    children[0]!.kill('SIGCONT');
+    await new Promise((r) => setTimeout(r, 500));
+    run.stop();
+    const result = await run.done;
+    expect(result.errors).toEqual([]);
+    expect(duringPause).toBeGreaterThan(200);
+    expect(result.byServer.get('p1')).toBeGreaterThan(0);
   });
 
   it('repeats idempotent calls cut off after the response started, which grpc-js retries do not', async () => {

@@ -1,6 +1,7 @@
 import { experimental, status } from '@grpc/grpc-js';
 import { preferZone, type Child } from './internal/child-set';
 import { ChildSetBalancer } from './internal/child-set-balancer';
+import { InstanceLoad, type PickTracker } from './internal/instance-load';
 import { wrapPick } from './internal/wrap-pick';
 
 /** Name of the power-of-two-choices policy in a service config's `loadBalancingConfig`. */
@@ -19,10 +20,8 @@ export interface P2cPolicyConfig {
 }
 
 const FAILURES: ReadonlySet<status> = new Set([status.UNAVAILABLE, status.INTERNAL, status.UNKNOWN, status.DEADLINE_EXCEEDED]);
-// An instance not picked for this long is picked once to refresh its latency (go-zero's forcePick).
+/** An idle instance not picked for this long is picked once to refresh its latency. */
 const FORCE_PICK_MS = 1000;
-const INITIAL_LATENCY_MS = 1;
-const MAX_SAMPLE_WEIGHT = 0.8;
 
 class P2cConfig implements experimental.TypedLoadBalancingConfig {
   constructor(readonly settings: Required<Omit<P2cPolicyConfig, 'zone'>> & { zone?: string }) {}
@@ -44,11 +43,9 @@ class P2cConfig implements experimental.TypedLoadBalancingConfig {
   }
 }
 
-/** Live statistics of one instance. */
+/** What the policy keeps per instance. */
 interface Stats {
-  inflight: number;
-  latencyMs: number;
-  lastUpdate: number;
+  readonly load: InstanceLoad;
   lastPick: number;
   failures: number;
   ejectedUntil: number;
@@ -56,12 +53,16 @@ interface Stats {
 
 /**
  * Power of two choices, as in go-zero and Kratos: pick two random ready instances and send the
- * call to the one with the lower `(in-flight + 1) x decaying average latency`. An instance whose
- * calls fail `ejectAfterFailures` times in a row is ejected for `ejectionCooldownMs` (unless every
- * instance is ejected), then returns. With `zone` set, instances of that zone are preferred.
+ * call to the one with the lower `(in-flight + 1) x decaying average latency` (see
+ * {@link InstanceLoad}). A stalled or paused instance keeps its calls in flight, so its score
+ * climbs with every call it is given. An idle instance not picked for a second is picked once to
+ * refresh its figures. An instance whose calls fail `ejectAfterFailures` times in a row is
+ * ejected for `ejectionCooldownMs` (unless every instance is ejected), then returns. With `zone`
+ * set, instances of that zone are preferred.
  */
 class P2cBalancer extends ChildSetBalancer<P2cConfig> {
   private readonly stats = new Map<string, Stats>();
+  private unsettled: PickTracker[] = [];
 
   constructor(helper: experimental.ChannelControlHelper) {
     super(helper, P2C_POLICY, P2cConfig, P2cConfig.createFromJson({}));
@@ -75,10 +76,20 @@ class P2cBalancer extends ChildSetBalancer<P2cConfig> {
   private statsOf(address: string): Stats {
     let s = this.stats.get(address);
     if (!s) {
-      s = { inflight: 0, latencyMs: INITIAL_LATENCY_MS, lastUpdate: performance.now(), lastPick: 0, failures: 0, ejectedUntil: 0 };
+      s = { load: new InstanceLoad(() => this.config.settings.decayMs, (pick) => this.settleLater(pick)), lastPick: 0, failures: 0, ejectedUntil: 0 };
       this.stats.set(address, s);
     }
     return s;
+  }
+
+  /** Picks grpc-js dropped without starting are uncounted on the next turn of the event loop. */
+  private settleLater(pick: PickTracker): void {
+    if (this.unsettled.push(pick) > 1) return;
+    setImmediate(() => {
+      const picks = this.unsettled;
+      this.unsettled = [];
+      for (const p of picks) p.settle();
+    });
   }
 
   protected picker(ready: readonly Child[]): experimental.Picker {
@@ -91,14 +102,14 @@ class P2cBalancer extends ChildSetBalancer<P2cConfig> {
         const chosen = this.choose(candidates, now);
         const s = this.statsOf(chosen.address);
         s.lastPick = now;
-        let startedAt = 0;
+        const tracker = s.load.picked();
         return wrapPick(
           chosen.leaf.getPicker().pick(args),
-          () => {
-            s.inflight++;
-            startedAt = performance.now();
+          () => tracker.start(),
+          (code) => {
+            tracker.end();
+            this.record(s, code);
           },
-          (code) => this.record(s, code, startedAt),
         );
       },
     };
@@ -113,30 +124,26 @@ class P2cBalancer extends ChildSetBalancer<P2cConfig> {
     const b = candidates[j]!;
     const sa = this.statsOf(a.address);
     const sb = this.statsOf(b.address);
-    if (now - sa.lastPick > FORCE_PICK_MS && sa.lastPick !== 0) return a;
-    if (now - sb.lastPick > FORCE_PICK_MS && sb.lastPick !== 0) return b;
-    return (sa.inflight + 1) * sa.latencyMs <= (sb.inflight + 1) * sb.latencyMs ? a : b;
+    if (this.due(sa, now)) return a;
+    if (this.due(sb, now)) return b;
+    return sa.load.score(sb.load) <= sb.load.score(sa.load) ? a : b;
   }
 
-  private record(s: Stats, code: status, startedAt: number): void {
-    const now = performance.now();
-    s.inflight = Math.max(0, s.inflight - 1);
-    const latency = Math.max(0, now - startedAt);
-    // Time-decayed average (go-zero's), but every sample moves it by at least 20 %: under
-    // load samples arrive microseconds apart and a purely time-based weight would never learn.
-    const weight = Math.min(MAX_SAMPLE_WEIGHT, Math.exp(-(now - s.lastUpdate) / this.config.settings.decayMs));
-    s.latencyMs = s.latencyMs * weight + latency * (1 - weight);
-    s.lastUpdate = now;
-    if (FAILURES.has(code)) {
-      s.failures++;
-      if (s.failures >= this.config.settings.ejectAfterFailures) {
-        s.failures = 0;
-        s.ejectedUntil = now + this.config.settings.ejectionCooldownMs;
-        // The picker must stop choosing it now: rebuild outside the call's completion path.
-        setImmediate(() => this.children.recompute());
-      }
-    } else {
+  /** An idle instance not picked for a while is picked once to refresh its figures (go-zero's forcePick). */
+  private due(s: Stats, now: number): boolean {
+    return s.lastPick !== 0 && now - s.lastPick > FORCE_PICK_MS && s.load.inflight === 0;
+  }
+
+  private record(s: Stats, code: status): void {
+    if (!FAILURES.has(code)) {
       s.failures = 0;
+      return;
+    }
+    if (++s.failures >= this.config.settings.ejectAfterFailures) {
+      s.failures = 0;
+      s.ejectedUntil = performance.now() + this.config.settings.ejectionCooldownMs;
+      // The picker must stop choosing it now: rebuild outside the call's completion path.
+      setImmediate(() => this.children.recompute());
     }
   }
 }
