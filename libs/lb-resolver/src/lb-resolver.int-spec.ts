@@ -75,7 +75,6 @@ describe('etcd:/// resolver and balancers (3-member cluster, real grpc-js server
     cleanups.push(() => s.forceStop());
     return s;
   };
-  /** Calls until every server has answered at least once, so all subchannels are READY. */
   /** Calls until `count` different servers have answered (other processes register on their own). */
   const answeredByAll = async (client: grpc.Client, count: number): Promise<void> => {
     const seen = new Set<string>();
@@ -95,6 +94,7 @@ describe('etcd:/// resolver and balancers (3-member cluster, real grpc-js server
     expect(line).toMatch(/^ready /);
     return child;
   };
+  /** Calls until every server has answered at least once, so all subchannels are READY. */
   const warmUp = async (client: grpc.Client, servers: EchoServer[]): Promise<void> => {
     for (let i = 0; i < 500 && servers.some((s) => s.calls === 0); i++) await callEcho(client);
     expect(servers.every((s) => s.calls > 0)).toBe(true);
@@ -145,6 +145,26 @@ describe('etcd:/// resolver and balancers (3-member cluster, real grpc-js server
     for (let i = 0; i < 90; i++) await callEcho(client);
     expect(servers[0]!.calls).toBe(0); // still running, but no longer registered: no new calls
     expect(servers[1]!.calls + servers[2]!.calls + d.calls).toBe(90);
+  });
+
+  it('pick_first sends every call to one instance and moves on when that one is removed', async () => {
+    // Both are registered before the channel resolves: its first list holds both.
+    const servers = [await server('p', 'first'), await server('q', 'first')];
+    const client = channel('etcd:///first', { policy: 'pick_first' });
+    for (let i = 0; i < 50; i++) await callEcho(client);
+    const [chosen, other] = servers[0]!.calls > 0 ? [servers[0]!, servers[1]!] : [servers[1]!, servers[0]!];
+    expect(chosen.calls).toBe(50);
+    expect(other.calls).toBe(0);
+
+    const removed = whenResolved('first', (l) => l.length === 1);
+    await registry.registrations.find((r) => r.address === chosen.address)!.deregister();
+    await removed;
+    // grpc-js's pick_first keeps its connection until one to the new list is READY.
+    for (let i = 0; i < 100 && other.calls === 0; i++) await callEcho(client);
+    chosen.calls = other.calls = 0;
+    for (let i = 0; i < 20; i++) await callEcho(client);
+    expect(chosen.calls).toBe(0); // still running, but no longer registered
+    expect(other.calls).toBe(20);
   });
 
   it('fails calls to an unknown service with a clear UNAVAILABLE', async () => {
