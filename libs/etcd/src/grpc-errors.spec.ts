@@ -1,5 +1,5 @@
 import { status } from '@grpc/grpc-js';
-import { EtcdLeaseInvalidError, EtcdPermissionDeniedError, GRPCUnavailableError } from 'etcd3';
+import { EtcdLeaseInvalidError, EtcdPermissionDeniedError, GRPCInvalidArgumentError, GRPCUnavailableError } from 'etcd3';
 import { EtcdPatternsError } from './errors';
 import { toEtcdError } from './grpc-errors';
 
@@ -15,6 +15,12 @@ describe('toEtcdError', () => {
     expect(toEtcdError(raw, 'watch')).toMatchObject({ code: 'ETCD_UNAVAILABLE', message: 'watch: 14 UNAVAILABLE' });
     const denied = Object.assign(new Error('denied'), { code: status.PERMISSION_DENIED });
     expect(toEtcdError(denied).code).toBe('ETCD_PERMISSION_DENIED');
+  });
+
+  it('reports a request without credentials to an auth-enabled cluster as an auth failure', () => {
+    const empty = new GRPCInvalidArgumentError('etcdserver: user name is empty');
+    expect(toEtcdError(empty, 'put')).toMatchObject({ code: 'ETCD_AUTH_FAILED', message: expect.stringContaining('put: etcd requires credentials') });
+    expect(toEtcdError(new GRPCInvalidArgumentError('etcdserver: too many operations in txn request')).code).toBe('ETCD_INVALID_ARGUMENT');
   });
 
   it('keeps the cause and passes EtcdPatternsError through', () => {

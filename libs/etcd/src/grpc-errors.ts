@@ -32,6 +32,10 @@ const BY_STATUS: ReadonlyMap<number, EtcdErrorCode> = new Map([
   [GrpcStatus.CANCELLED, 'ETCD_UNAVAILABLE'],
 ]);
 
+// etcd answers a request without credentials on an auth-enabled cluster with INVALID_ARGUMENT
+// "etcdserver: user name is empty"; to the caller that is an authentication failure.
+const MISSING_CREDENTIALS = /user name is empty/;
+
 /**
  * Converts anything etcd3 or grpc-js throws into an {@link EtcdPatternsError}, by class or
  * gRPC status code. Errors that already are `EtcdPatternsError` are returned unchanged.
@@ -40,6 +44,9 @@ export function toEtcdError(error: unknown, context?: string): EtcdPatternsError
   if (error instanceof EtcdPatternsError) return error;
   const prefix = context ? `${context}: ` : '';
   const message = error instanceof Error ? error.message : String(error);
+  if (MISSING_CREDENTIALS.test(message)) {
+    return new EtcdPatternsError('ETCD_AUTH_FAILED', `${prefix}etcd requires credentials (auth is enabled): ${message}`, { cause: error });
+  }
   for (const [cls, code] of BY_CLASS) {
     if (error instanceof cls) return new EtcdPatternsError(code, prefix + message, { cause: error });
   }

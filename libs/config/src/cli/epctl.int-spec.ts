@@ -169,10 +169,9 @@ describe('epctl (real process, real etcd)', () => {
       expect(setup.code).toBe(0);
       expect(setup.stdout).toContain('user greeter@prod: read /config/prod/greeter/; readwrite /services/greeter/');
       const doc = file('acl.yaml', 'a: 1\n');
-      // Without credentials etcd answers "user name is empty" (gRPC INVALID_ARGUMENT), which
-      // libs/etcd maps to ETCD_INVALID_ARGUMENT rather than ETCD_AUTH_FAILED: refused, not exit 5.
       const anonymous = await runEpctlProcess(['--endpoints', endpoints, 'config', 'publish', 'prod/billing', doc]);
-      expect(anonymous.code).not.toBe(0);
+      expect(anonymous.code).toBe(5);
+      expect(anonymous.stderr).toContain('ETCD_AUTH_FAILED');
       expect((await runEpctlProcess(['--endpoints', endpoints, '--user', 'root:rootpw', 'config', 'publish', 'prod/billing', doc])).code).toBe(0);
       const denied = await runEpctlProcess(['--endpoints', endpoints, '--user', 'greeter@prod:gpw', 'config', 'get', 'prod/billing']);
       expect(denied.code).toBe(5);
