@@ -11,4 +11,5 @@ const projects = roots.flatMap((root) =>
     : [],
 );
 
-module.exports = { projects };
+// watchman is a root-only option; without it Jest crawls the file system itself.
+module.exports = { projects, watchman: false };

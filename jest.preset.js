@@ -1,4 +1,4 @@
-// Shared Jest settings: SWC transform, tsconfig path aliases, no watchman.
+// Shared Jest settings: SWC transform, tsconfig path aliases.
 const path = require('node:path');
 const { compilerOptions } = require('./tsconfig.base.json');
 
@@ -9,7 +9,6 @@ for (const [alias, [target]] of Object.entries(compilerOptions.paths)) {
 
 module.exports = {
   testEnvironment: 'node',
-  watchman: false,
   transform: {
     '^.+\\.ts$': [
       '@swc/jest',
