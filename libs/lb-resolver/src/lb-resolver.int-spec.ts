@@ -197,6 +197,32 @@ describe('etcd:/// resolver and balancers (3-member cluster, real grpc-js server
     expect(slow.calls / result.ok).toBeLessThanOrEqual(0.25);
   });
 
+  it('power of two choices ejects an instance that keeps failing and takes it back after the cool-down', async () => {
+    const bad = await server('bad', 'eject');
+    const good = [await server('g1', 'eject'), await server('g2', 'eject')];
+    const client = channel('etcd:///eject', { policy: 'p2c', p2c: { ejectAfterFailures: 3, ejectionCooldownMs: 4000 } });
+    await warmUp(client, [bad, ...good]);
+
+    bad.failWith = grpc.status.UNAVAILABLE; // fails fast; the default service config retries elsewhere
+    const failing = await load(client, 4, 600).done;
+    expect(failing.errors).toEqual([]);
+    expect(bad.calls).toBeGreaterThanOrEqual(3);
+
+    // Healthy again, but ejected: not even the once-a-second refresh call reaches it.
+    bad.failWith = undefined;
+    bad.calls = 0;
+    const cooling = load(client, 4);
+    await new Promise((r) => setTimeout(r, 1500));
+    cooling.stop();
+    expect((await cooling.done).errors).toEqual([]);
+    expect(bad.calls).toBe(0);
+
+    await new Promise((r) => setTimeout(r, 2500)); // the cool-down is over
+    const healed = await load(client, 4, 600).done;
+    expect(healed.errors).toEqual([]);
+    expect(bad.calls).toBeGreaterThan(60); // back with fresh figures: a fair share, not a trickle
+  });
+
   it('weighted round robin follows registration weights; zone affinity falls back when its zone is empty', async () => {
     const light = await server('light', 'wrr', { metadata: { weight: 1, zone: 'a' } });
     const heavy = await server('heavy', 'wrr', { metadata: { weight: 3, zone: 'b' } });

@@ -1,17 +1,28 @@
 import { experimental, status } from '@grpc/grpc-js';
 import { preferZone, type Child } from './internal/child-set';
 import { ChildSetBalancer } from './internal/child-set-balancer';
-import { InstanceLoad, type PickTracker } from './internal/instance-load';
+import { InstanceLoad, type CallOutcome, type PickTracker } from './internal/instance-load';
 import { wrapPick } from './internal/wrap-pick';
 
 /** Name of the power-of-two-choices policy in a service config's `loadBalancingConfig`. */
 export const P2C_POLICY = 'etcd_p2c';
 
-/** Settings of the p2c policy (all optional). */
+/**
+ * Settings of the p2c policy (all optional).
+ *
+ * The latency figures assume unary calls: a stream counts as in flight for its whole life and
+ * its duration enters the average, so balance long-lived streams on a channel of their own
+ * (round robin).
+ */
 export interface P2cPolicyConfig {
   /** Prefer instances whose metadata `zone` equals this; fall back when none is ready. */
   readonly zone?: string;
-  /** Consecutive failed calls (UNAVAILABLE, INTERNAL, UNKNOWN, DEADLINE_EXCEEDED) before ejection. Default 5. */
+  /**
+   * Consecutive failed calls before ejection (default 5). Failures are the statuses that speak
+   * of the instance: UNAVAILABLE, INTERNAL, UNKNOWN, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED,
+   * UNIMPLEMENTED, DATA_LOSS. Application errors (NOT_FOUND, INVALID_ARGUMENT, ...) are answers;
+   * CANCELLED (the caller gave up) is neither.
+   */
   readonly ejectAfterFailures?: number;
   /** How long an ejected instance gets no calls, in ms. Default 10000. */
   readonly ejectionCooldownMs?: number;
@@ -19,7 +30,17 @@ export interface P2cPolicyConfig {
   readonly decayMs?: number;
 }
 
-const FAILURES: ReadonlySet<status> = new Set([status.UNAVAILABLE, status.INTERNAL, status.UNKNOWN, status.DEADLINE_EXCEEDED]);
+const FAILURES: ReadonlySet<status> = new Set([
+  status.UNAVAILABLE,
+  status.INTERNAL,
+  status.UNKNOWN,
+  status.DEADLINE_EXCEEDED,
+  status.RESOURCE_EXHAUSTED,
+  status.UNIMPLEMENTED,
+  status.DATA_LOSS,
+]);
+/** A pick whose call has not started this long after was dropped by grpc-js. */
+const SETTLE_AFTER_MS = 1000;
 /** An idle instance not picked for this long is picked once to refresh its latency. */
 const FORCE_PICK_MS = 1000;
 
@@ -33,7 +54,7 @@ class P2cConfig implements experimental.TypedLoadBalancingConfig {
   }
   static createFromJson(json: unknown): P2cConfig {
     const o = (json ?? {}) as P2cPolicyConfig;
-    const positive = (v: unknown, d: number): number => (typeof v === 'number' && v > 0 ? v : d);
+    const positive = (v: unknown, d: number): number => (typeof v === 'number' && Number.isFinite(v) && v > 0 ? v : d);
     return new P2cConfig({
       zone: typeof o.zone === 'string' && o.zone ? o.zone : undefined,
       ejectAfterFailures: positive(o.ejectAfterFailures, 5),
@@ -45,7 +66,7 @@ class P2cConfig implements experimental.TypedLoadBalancingConfig {
 
 /** What the policy keeps per instance. */
 interface Stats {
-  readonly load: InstanceLoad;
+  load: InstanceLoad;
   lastPick: number;
   failures: number;
   ejectedUntil: number;
@@ -57,8 +78,8 @@ interface Stats {
  * {@link InstanceLoad}). A stalled or paused instance keeps its calls in flight, so its score
  * climbs with every call it is given. An idle instance not picked for a second is picked once to
  * refresh its figures. An instance whose calls fail `ejectAfterFailures` times in a row is
- * ejected for `ejectionCooldownMs` (unless every instance is ejected), then returns. With `zone`
- * set, instances of that zone are preferred.
+ * ejected for `ejectionCooldownMs` (unless every instance is ejected), then returns with fresh
+ * figures. With `zone` set, instances of that zone are preferred.
  */
 class P2cBalancer extends ChildSetBalancer<P2cConfig> {
   private readonly stats = new Map<string, Stats>();
@@ -76,20 +97,27 @@ class P2cBalancer extends ChildSetBalancer<P2cConfig> {
   private statsOf(address: string): Stats {
     let s = this.stats.get(address);
     if (!s) {
-      s = { load: new InstanceLoad(() => this.config.settings.decayMs, (pick) => this.settleLater(pick)), lastPick: 0, failures: 0, ejectedUntil: 0 };
+      s = { load: this.newLoad(), lastPick: 0, failures: 0, ejectedUntil: 0 };
       this.stats.set(address, s);
     }
     return s;
   }
 
-  /** Picks grpc-js dropped without starting are uncounted on the next turn of the event loop. */
+  private newLoad(): InstanceLoad {
+    return new InstanceLoad(() => this.config.settings.decayMs, (pick) => this.settleLater(pick));
+  }
+
+  /**
+   * Picks grpc-js dropped without starting are uncounted a second later: long enough for slow
+   * call credentials, short enough that a dropped pick barely skews the counts.
+   */
   private settleLater(pick: PickTracker): void {
     if (this.unsettled.push(pick) > 1) return;
-    setImmediate(() => {
+    setTimeout(() => {
       const picks = this.unsettled;
       this.unsettled = [];
       for (const p of picks) p.settle();
-    });
+    }, SETTLE_AFTER_MS).unref();
   }
 
   protected picker(ready: readonly Child[]): experimental.Picker {
@@ -102,13 +130,16 @@ class P2cBalancer extends ChildSetBalancer<P2cConfig> {
         const chosen = this.choose(candidates, now);
         const s = this.statsOf(chosen.address);
         s.lastPick = now;
+        const result = chosen.leaf.getPicker().pick(args);
+        if (result.pickResultType !== experimental.PickResultType.COMPLETE) return result;
         const tracker = s.load.picked();
         return wrapPick(
-          chosen.leaf.getPicker().pick(args),
+          result,
           () => tracker.start(),
           (code) => {
-            tracker.end();
-            this.record(s, code);
+            const outcome = outcomeOf(code);
+            tracker.end(outcome);
+            this.record(s, outcome);
           },
         );
       },
@@ -134,18 +165,26 @@ class P2cBalancer extends ChildSetBalancer<P2cConfig> {
     return s.lastPick !== 0 && now - s.lastPick > FORCE_PICK_MS && s.load.inflight === 0;
   }
 
-  private record(s: Stats, code: status): void {
-    if (!FAILURES.has(code)) {
+  private record(s: Stats, outcome: CallOutcome): void {
+    if (outcome === 'cancelled') return;
+    if (outcome === 'ok') {
       s.failures = 0;
       return;
     }
     if (++s.failures >= this.config.settings.ejectAfterFailures) {
       s.failures = 0;
       s.ejectedUntil = performance.now() + this.config.settings.ejectionCooldownMs;
+      // It returns as a new instance: figures from before its trouble say nothing now.
+      s.load = this.newLoad();
       // The picker must stop choosing it now: rebuild outside the call's completion path.
       setImmediate(() => this.children.recompute());
     }
   }
+}
+
+function outcomeOf(code: status): CallOutcome {
+  if (code === status.CANCELLED) return 'cancelled';
+  return FAILURES.has(code) ? 'failed' : 'ok';
 }
 
 /** Registers the {@link P2C_POLICY} policy with grpc-js (idempotent). */

@@ -23,7 +23,7 @@ describe('InstanceLoad', () => {
     expect(load.inflight).toBe(0);
     late.start();
     expect(load.inflight).toBe(1);
-    late.end();
+    late.end('ok');
     expect(load.inflight).toBe(0);
   });
 
@@ -33,15 +33,15 @@ describe('InstanceLoad', () => {
     call.start();
     call.settle();
     expect(load.inflight).toBe(1);
-    call.end();
-    call.end(); // a second report changes nothing
+    call.end('ok');
+    call.end('ok'); // a second report changes nothing
     expect(load.inflight).toBe(0);
   });
 
   it('takes a new instance to be as fast as its peer, so in-flight calls decide', () => {
     const { load: fresh } = make();
     const { load: known } = make();
-    known.sample(4, 1000);
+    known.sample(4, 1000, 'ok');
     expect(fresh.score(known)).toBe(4);
     known.picked();
     expect(known.score(fresh)).toBe(8);
@@ -51,14 +51,31 @@ describe('InstanceLoad', () => {
   it('learns its first figures as a plain mean, then decays by time', () => {
     const { load: peer } = make();
     const { load } = make(1000);
-    load.sample(20, 1000);
+    load.sample(20, 1000, 'ok');
     expect(load.score(peer)).toBe(20);
-    load.sample(10, 1000);
+    load.sample(10, 1000, 'ok');
     expect(load.score(peer)).toBe(15);
 
     const { load: spaced } = make(1000);
-    spaced.sample(10, 0);
-    spaced.sample(0, 1000); // one time constant later: the old figure keeps a weight of 1/e
+    spaced.sample(10, 0, 'ok');
+    spaced.sample(0, 1000, 'ok'); // one time constant later: the old figure keeps a weight of 1/e
     expect(spaced.score(peer)).toBeCloseTo(10 / Math.E, 6);
+  });
+
+  it('never lets a failure make an instance look faster; a cancelled call leaves it as it was', () => {
+    const { load: peer } = make();
+    const { load } = make(1000);
+    load.sample(0.2, 0, 'failed'); // no figure yet: a fast failure does not become one
+    expect(load.score(peer)).toBe(1);
+    load.sample(10, 0, 'ok');
+    load.sample(0.2, 0, 'failed'); // counts as 20 ms
+    expect(load.score(peer)).toBe(15);
+    load.sample(0.1, 0, 'cancelled');
+    expect(load.score(peer)).toBe(15);
+    const call = load.picked();
+    call.start();
+    call.end('cancelled');
+    expect(load.inflight).toBe(0);
+    expect(load.score(peer)).toBe(15);
   });
 });

@@ -3,10 +3,14 @@
  * latency.
  *
  * A call counts as in flight from the moment it is picked, not from when grpc-js starts it:
- * grpc-js starts a picked call a microtask later, so calls picked in one burst would otherwise
- * all see the same stale counts and pile onto one instance. A pick that grpc-js drops without
- * starting (the subchannel left READY meanwhile, or the call was cancelled) is uncounted when
- * it is settled on the next turn of the event loop, and counted again should it start after all.
+ * grpc-js starts a picked call only once its call credentials have produced metadata, so calls
+ * picked in one burst would otherwise all see the same stale counts and pile onto one
+ * instance. A pick that grpc-js drops without starting (the subchannel left READY meanwhile, or
+ * the call was cancelled) is uncounted when it is settled a while later, and counted again
+ * should it start after all.
+ *
+ * Failed calls never make an instance look faster: an instance that fails fast would otherwise
+ * draw ever more calls. Cancelled calls (the caller gave up) say nothing about the instance.
  */
 export class InstanceLoad {
   /** Calls picked and not yet ended. */
@@ -18,8 +22,8 @@ export class InstanceLoad {
 
   /**
    * @param decayMs Time constant of the average (read at each sample: the policy's config can change).
-   * @param settleLater Called with every new pick; must call its `settle()` on a later turn of
-   *   the event loop.
+   * @param settleLater Called with every new pick; must call its `settle()` later, once the
+   *   call would have started.
    */
   constructor(
     private readonly decayMs: () => number,
@@ -54,8 +58,13 @@ export class InstanceLoad {
     this.inflightCount = Math.max(0, this.inflightCount + delta);
   }
 
-  /** @internal Adds a completed call's latency to the average. */
-  sample(latencyMs: number, now: number): void {
+  /** @internal Adds a finished call's latency to the average; a failure counts as at least twice the average. */
+  sample(latencyMs: number, now: number, outcome: CallOutcome): void {
+    if (outcome === 'cancelled') return;
+    if (outcome === 'failed') {
+      if (this.samples === 0) return;
+      latencyMs = Math.max(latencyMs, 2 * this.average);
+    }
     // Time-decayed average (go-zero's and Kratos's). The first samples are averaged plainly,
     // so the starting figure is learnt from the first calls rather than assumed.
     const weight = Math.min(this.samples / (this.samples + 1), Math.exp(-(now - this.lastSample) / this.decayMs()));
@@ -64,6 +73,9 @@ export class InstanceLoad {
     this.lastSample = now;
   }
 }
+
+/** How a call ended, as far as the instance's figures are concerned. */
+export type CallOutcome = 'ok' | 'failed' | 'cancelled';
 
 /** One picked call's bookkeeping on its {@link InstanceLoad}. */
 export class PickTracker {
@@ -82,14 +94,14 @@ export class PickTracker {
   }
 
   /** The call ended (grpc-js reports the end of started calls only). */
-  end(): void {
+  end(outcome: CallOutcome): void {
     if (this.startedAt === undefined) return;
     if (this.counted) {
       this.counted = false;
       this.load.count(-1);
     }
     const now = performance.now();
-    this.load.sample(now - this.startedAt, now);
+    this.load.sample(now - this.startedAt, now, outcome);
     this.startedAt = undefined;
   }
 

@@ -69,8 +69,16 @@ export class EchoServer {
     /** `127.0.0.1:PORT`. */
     readonly address: string,
     readonly options: EchoServerOptions,
-    private readonly counter: { calls: number },
+    private readonly counter: { calls: number; failWith?: grpc.status },
   ) {}
+
+  /** While set, every call is answered at once with this status (and still counted). */
+  get failWith(): grpc.status | undefined {
+    return this.counter.failWith;
+  }
+  set failWith(code: grpc.status | undefined) {
+    this.counter.failWith = code;
+  }
 
   /** Calls answered (settable, to reset between phases of a test). */
   get calls(): number {
@@ -83,9 +91,14 @@ export class EchoServer {
   /** Binds, starts, and registers when a registry is given. */
   static async start(options: EchoServerOptions): Promise<EchoServer> {
     const server = new grpc.Server();
-    const counter = { calls: 0 };
+    const counter: { calls: number; failWith?: grpc.status } = { calls: 0 };
     server.addService(echoServiceDefinition, {
       echo: (call: grpc.ServerUnaryCall<EchoMessage, EchoMessage>, callback: grpc.sendUnaryData<EchoMessage>) => {
+        if (counter.failWith !== undefined) {
+          counter.calls++;
+          callback({ code: counter.failWith, details: `${options.name} is failing on purpose` });
+          return;
+        }
         const reply = (): void => {
           counter.calls++;
           if (counter.calls <= (options.failFirstAfterHeaders ?? 0)) {
