@@ -26,9 +26,15 @@ function fail(span: Span, error: unknown): void {
 /**
  * Runs `fn` in a new active span `name`, ending it when `fn` settles (status ERROR and the
  * exception recorded when it throws; an `EtcdPatternsError`'s `code` becomes `error.code`).
+ * With `root`, the span starts a trace of its own instead of joining the active one.
  */
-export async function withSpan<T>(name: string, attributes: Attributes, fn: (span: Span) => Promise<T> | T): Promise<T> {
-  return patternTracer().startActiveSpan(name, { attributes, kind: SpanKind.INTERNAL }, async (span) => {
+export async function withSpan<T>(
+  name: string,
+  attributes: Attributes,
+  fn: (span: Span) => Promise<T> | T,
+  options: { readonly root?: boolean } = {},
+): Promise<T> {
+  return patternTracer().startActiveSpan(name, { attributes, kind: SpanKind.INTERNAL, root: options.root }, async (span) => {
     try {
       return await fn(span);
     } catch (error) {
@@ -82,20 +88,8 @@ export function traceElectionTerm<T>(
   token: number,
   fn: (span: Span) => Promise<T>,
 ): Promise<T> {
-  return patternTracer().startActiveSpan(
-    'election.term',
-    { root: true, attributes: { 'election.name': election, 'election.candidate': candidate, 'election.fencing_token': token } },
-    async (span) => {
-      try {
-        return await fn(span);
-      } catch (error) {
-        fail(span, error);
-        throw error;
-      } finally {
-        span.end();
-      }
-    },
-  );
+  const attributes = { 'election.name': election, 'election.candidate': candidate, 'election.fencing_token': token };
+  return withSpan('election.term', attributes, fn, { root: true });
 }
 
 /** What {@link recordConfigReload} needs from a `ConfigChange`. */
