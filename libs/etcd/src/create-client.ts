@@ -1,10 +1,11 @@
-import { circuitBreaker, ConsecutiveBreaker, handleWhen, noop } from 'cockatiel';
-import { Etcd3, isRecoverableError, type ICallable, type IOptions } from 'etcd3';
+import { noop } from 'cockatiel';
+import { Etcd3, type ICallable, type IOptions } from 'etcd3';
 import { readTlsFiles, resolveClientOptions, type EtcdClientOptions } from './client-options';
 import { EtcdPatternsError, throwIfAborted } from './errors';
 import { toEtcdError } from './grpc-errors';
 import { installReadRetry } from './internal/read-retry';
 import { abortableSleep } from './internal/backoff';
+import { memberFaultPolicy } from './internal/member-breaker';
 
 /** Options for {@link createEtcdClient}. */
 export interface CreateEtcdClientOptions extends EtcdClientOptions {
@@ -28,7 +29,9 @@ export function poolOf(client: Etcd3): ICallable<unknown> {
  * Differences from `new Etcd3()`: every unary call has a deadline (`callTimeoutMs`, default
  * 5 s); gRPC keepalive pings detect dead connections; read-only calls are retried on another
  * member, writes and transactions never are (etcd3 retries them, which can apply a write
- * twice); a member that fails three calls in a row is skipped for a second. Unless
+ * twice); a member whose call timed out is skipped at once (a frozen member answers
+ * nothing, so each call sent there would wait for its whole deadline), and one that fails three
+ * calls in a row is skipped for a second. Unless
  * `verify: false`, the cluster is asked for its status before the client is returned, so a
  * wrong endpoint or password fails here, within `connectTimeoutMs` (default 3 s).
  *
@@ -53,13 +56,8 @@ export async function createEtcdClient(options: CreateEtcdClientOptions = {}): P
       context.isStream ? {} : { deadline: Date.now() + resolved.callTimeoutMs },
     faultHandling: {
       global: noop,
-      // A breaker skips a failing member for a second so calls go to the others; with a single
-      // endpoint there is no other, and an open breaker would only fail calls (keepalives
-      // included) after the member is back.
-      host: () =>
-        resolved.endpoints.length > 1
-          ? circuitBreaker(handleWhen(isRecoverableError), { halfOpenAfter: 1000, breaker: new ConsecutiveBreaker(3) })
-          : noop,
+      // See memberFaultPolicy: a member that timed out is skipped at once.
+      host: () => memberFaultPolicy(resolved.endpoints.length),
     },
   };
   const client = new Etcd3(etcdOptions);

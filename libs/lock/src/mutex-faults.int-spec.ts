@@ -59,7 +59,15 @@ describe('Mutex under etcd faults (3-member cluster)', () => {
   it('acquires while the member a waiter talks to is paused, once it comes back', async () => {
     const name = '/faults/paused';
     const member = (await cluster.follower())!;
-    const holder = await new Mutex(await session(), name).lock();
+    // The holder talks to the other members only: its unlock must land during the pause, and an
+    // unlock sent to the frozen member would wait for its call deadline, stretching the pause
+    // from 1 s to 6 s (see paused-member.int-spec.ts in libs/etcd).
+    const others = cluster.members.filter((m) => m !== member).map((m) => m.endpoint);
+    const holderClient = await createEtcdClient({ endpoints: others });
+    clients.push(holderClient);
+    const holderSession = await Session.create(holderClient, { ttlSeconds: 10 });
+    sessions.push(holderSession);
+    const holder = await new Mutex(holderSession, name).lock();
     const c = await createEtcdClient({ endpoints: [member.endpoint] });
     clients.push(c);
     const s = await Session.create(c, { ttlSeconds: 10 });

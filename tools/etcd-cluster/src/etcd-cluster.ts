@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { EtcdMember } from './etcd-member';
 import { findEtcdBinary } from './find-etcd';
-import { freePort } from './free-port';
+import { freePorts } from './free-port';
+import { EtcdMemberStartError } from './member-start-error';
 
 /** Options for {@link EtcdCluster.start}. */
 export interface EtcdClusterOptions {
@@ -14,9 +15,22 @@ export interface EtcdClusterOptions {
   readonly etcdBin?: string;
   /** Extra flags for every member, e.g. `['--auto-compaction-retention=1']`. */
   readonly extraArgs?: readonly string[];
-  /** Keep data and logs after `close()` (default: only when `ETCD_KEEP_DATA=1`). */
+  /**
+   * Keep data and logs after `close()` (default: only when `ETCD_KEEP_DATA=1`). They are always
+   * kept when start-up fails.
+   */
   readonly keepData?: boolean;
+  /**
+   * Start members with `--pre-vote` (default true), as production clusters should run: a member
+   * that was cut off or frozen cannot force an election when it comes back. etcd 3.4 and 3.5
+   * default to false, 3.6 to true.
+   */
+  readonly preVote?: boolean;
 }
+
+// Start-up attempts when a member finds a port taken (the OS hands out free ports, but another
+// process, or an outgoing connection, may take one before etcd binds it).
+const START_ATTEMPTS = 3;
 
 /**
  * A real etcd cluster on loopback ports chosen by the OS, with temporary data directories.
@@ -35,46 +49,56 @@ export class EtcdCluster {
     readonly members: readonly EtcdMember[],
     /** Root of the data directories and logs. */
     readonly baseDir: string,
-    private readonly keepData: boolean,
+    readonly keepData: boolean,
   ) {}
 
-  /** Starts the members and resolves once the cluster has a leader and is healthy. */
+  /**
+   * Starts the members and resolves once the cluster has a leader and is healthy. When a member
+   * cannot bind a port, the cluster is started again on fresh ports (up to 3 times).
+   * @throws {EtcdMemberStartError} with the tail of the failing member's log; the logs and data
+   *   directories are kept (the error names the folder).
+   */
   static async start(options: EtcdClusterOptions = {}): Promise<EtcdCluster> {
     const size = options.size ?? 3;
     const etcdBin = options.etcdBin ?? findEtcdBinary();
+    for (let attempt = 1; ; attempt++) {
+      const cluster = await EtcdCluster.create(size, etcdBin, options);
+      try {
+        await Promise.all(cluster.members.map((m) => m.start()));
+        await cluster.waitForLeader();
+        return cluster;
+      } catch (error) {
+        const retry = error instanceof EtcdMemberStartError && error.addressInUse && attempt < START_ATTEMPTS;
+        await cluster.close({ keepData: !retry || cluster.keepData });
+        if (!retry) throw error;
+      }
+    }
+  }
+
+  private static async create(size: number, etcdBin: string, options: EtcdClusterOptions): Promise<EtcdCluster> {
     const baseDir = mkdtempSync(join(tmpdir(), 'etcd-patterns-'));
     const logDir = join(baseDir, 'logs');
     mkdirSync(logDir);
-    const specs = [];
-    for (let i = 0; i < size; i++) {
-      const [clientPort, peerPort] = [await freePort(), await freePort()];
-      specs.push({
-        name: `m${i}`,
-        clientUrl: `http://127.0.0.1:${clientPort}`,
-        peerUrl: `http://127.0.0.1:${peerPort}`,
-        dataDir: join(baseDir, `m${i}.etcd`),
-      });
-    }
+    // Every port of the cluster is picked at once, so none is handed out twice.
+    const ports = await freePorts(size * 2);
+    const specs = Array.from({ length: size }, (_, i) => ({
+      name: `m${i}`,
+      clientUrl: `http://127.0.0.1:${ports[2 * i]}`,
+      peerUrl: `http://127.0.0.1:${ports[2 * i + 1]}`,
+      dataDir: join(baseDir, `m${i}.etcd`),
+    }));
     const runtime = {
       etcdBin,
       logDir,
       initialCluster: specs.map((s) => `${s.name}=${s.peerUrl}`).join(','),
       clusterToken: `etcd-patterns-${process.pid}-${Date.now()}`,
-      extraArgs: options.extraArgs ?? [],
+      extraArgs: [...(options.preVote === false ? [] : ['--pre-vote']), ...(options.extraArgs ?? [])],
     };
-    const cluster = new EtcdCluster(
+    return new EtcdCluster(
       specs.map((spec) => new EtcdMember(spec, runtime)),
       baseDir,
       options.keepData ?? process.env['ETCD_KEEP_DATA'] === '1',
     );
-    try {
-      await Promise.all(cluster.members.map((m) => m.start()));
-      await cluster.waitForLeader();
-    } catch (error) {
-      await cluster.close();
-      throw error;
-    }
-    return cluster;
   }
 
   /** Client endpoints of all members, as `127.0.0.1:PORT`. */
@@ -104,7 +128,8 @@ export class EtcdCluster {
       if (leader) return leader;
       await sleep(50);
     }
-    throw new Error(`no etcd leader within ${timeoutMs} ms; logs in ${this.baseDir}/logs`);
+    const tails = this.members.map((m) => `--- ${m.name}${m.running ? '' : ' (not running)'}\n${m.logTail(10)}`).join('\n');
+    throw new EtcdMemberStartError('cluster', 'no-leader', tails, join(this.baseDir, 'logs'), `no etcd leader within ${timeoutMs} ms`);
   }
 
   /** A member that is not the leader (for fault tests), or undefined in a 1-member cluster. */
@@ -113,13 +138,16 @@ export class EtcdCluster {
     return this.members.find((m) => m !== leader && m.running);
   }
 
-  /** Kills every member (SIGKILL) and removes the data unless asked to keep it. Idempotent. */
-  async close(): Promise<void> {
+  /**
+   * Kills every member (SIGKILL) and removes the data, unless asked to keep it (`keepData` here
+   * or at start, or `ETCD_KEEP_DATA=1`). Idempotent.
+   */
+  async close(options: { keepData?: boolean } = {}): Promise<void> {
     if (this.closed) return;
     this.closed = true;
     await Promise.all(this.members.map((m) => m.kill()));
-    for (const m of this.members) m.closeLog();
-    if (!this.keepData) rmSync(this.baseDir, { recursive: true, force: true });
+    await Promise.all(this.members.map((m) => m.closeLog()));
+    if (!(options.keepData ?? this.keepData)) rmSync(this.baseDir, { recursive: true, force: true });
   }
 
   /** Same as {@link close}, for `await using`. */

@@ -3,6 +3,7 @@ import { createWriteStream, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { httpJson } from './http-json';
+import { EtcdMemberStartError } from './member-start-error';
 import { trackChild } from './process-registry';
 
 /** Static description of one member of a test cluster. */
@@ -26,6 +27,8 @@ export interface EtcdMemberRuntime {
   readonly extraArgs: readonly string[];
 }
 
+const RECENT_OUTPUT_BYTES = 16 * 1024;
+
 /**
  * One real `etcd` process. Fault operations act on the process itself: `kill` is SIGKILL,
  * `pause` is SIGSTOP (the process keeps its sockets open but stops answering), `stop` is
@@ -35,6 +38,8 @@ export class EtcdMember {
   private child: ChildProcess | undefined;
   private log: WriteStream | undefined;
   private paused = false;
+  // The last bytes etcd printed, for start-up errors (the log file may not be flushed yet).
+  private recentOutput = '';
 
   constructor(
     readonly spec: EtcdMemberSpec,
@@ -89,9 +94,14 @@ export class EtcdMember {
     trackChild(child);
     child.stdout?.pipe(this.log, { end: false });
     child.stderr?.pipe(this.log, { end: false });
+    const remember = (chunk: Buffer): void => {
+      this.recentOutput = (this.recentOutput + chunk.toString('utf8')).slice(-RECENT_OUTPUT_BYTES);
+    };
+    child.stdout?.on('data', remember);
+    child.stderr?.on('data', remember);
     this.child = child;
     this.paused = false;
-    await this.waitUntilListening();
+    await this.waitUntilListening(child);
   }
 
   /** Graceful stop (SIGTERM); resolves when the process has exited. */
@@ -149,11 +159,17 @@ export class EtcdMember {
     await exited;
   }
 
-  private async waitUntilListening(): Promise<void> {
+  private async waitUntilListening(child: ChildProcess): Promise<void> {
+    // 'close' fires once the process has exited and its output is fully read.
+    let closed = false;
+    const outputClosed = new Promise<void>((resolve) => child.once('close', () => resolve()));
+    void outputClosed.then(() => (closed = true));
     const deadline = Date.now() + 20_000;
     while (Date.now() < deadline) {
       if (!this.running) {
-        throw new Error(`etcd member ${this.name} exited at start; see ${this.runtime.logDir}/${this.name}.log`);
+        await Promise.race([outputClosed, sleep(2000, undefined, { ref: false })]);
+        const how = child.signalCode ? `signal ${child.signalCode}` : `code ${child.exitCode}`;
+        throw this.startError('exited', `etcd member ${this.name} exited at start (${how}${closed ? '' : ', output may be cut'})`);
       }
       try {
         await httpJson(`${this.spec.clientUrl}/version`, undefined, 500);
@@ -162,12 +178,28 @@ export class EtcdMember {
         await sleep(50);
       }
     }
-    throw new Error(`etcd member ${this.name} did not listen on ${this.spec.clientUrl} within 20 s`);
+    throw this.startError('not-listening', `etcd member ${this.name} did not listen on ${this.spec.clientUrl} within 20 s`);
   }
 
-  /** Closes the log stream (after the process is gone). */
-  closeLog(): void {
-    this.log?.end();
+  /** The last lines etcd printed (kept in memory; at most the last 16 KB). */
+  logTail(lines = 30): string {
+    return this.recentOutput.trimEnd().split('\n').slice(-lines).join('\n');
+  }
+
+  /** Path of this member's log file. */
+  get logFile(): string {
+    return join(this.runtime.logDir, `${this.spec.name}.log`);
+  }
+
+  private startError(failure: 'exited' | 'not-listening', summary: string): EtcdMemberStartError {
+    return new EtcdMemberStartError(this.name, failure, this.logTail(), this.logFile, summary);
+  }
+
+  /** Closes the log stream (after the process is gone); resolves once it is flushed. */
+  closeLog(): Promise<void> {
+    const log = this.log;
     this.log = undefined;
+    if (!log) return Promise.resolve();
+    return new Promise((resolve) => log.end(() => resolve()));
   }
 }

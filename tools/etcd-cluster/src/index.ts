@@ -5,4 +5,6 @@ export type { EtcdMemberSpec } from './etcd-member';
 export { etcdctl, spawnEtcdctl } from './etcdctl';
 export type { EtcdctlResult } from './etcdctl';
 export { findEtcdBinary, findEtcdctlBinary, EtcdBinaryNotFoundError } from './find-etcd';
-export { freePort } from './free-port';
+export { freePort, freePorts } from './free-port';
+export { EtcdMemberStartError } from './member-start-error';
+export type { MemberStartFailure } from './member-start-error';
