@@ -1,6 +1,7 @@
 // Lock benchmarks, each against a reference measured in the same run:
 // - uncontended lock/unlock cycles per second: our Mutex on one shared Session vs the npm
 //   etcd3 Lock (a lease grant, put, and revoke per cycle);
+// - the same cycles with the loop-lag guard (`stallGuard`) vs without;
 // - hand-off latency with 16 waiters (unlock -> next holder's lock() resolves) vs one raw
 //   etcd put + watch delivery, and vs the hand-off to an `etcdctl lock` waiter (Go's Mutex).
 import { Session, watchPrefix } from '@etcd-patterns/etcd';
@@ -59,6 +60,50 @@ async function uncontended(ctx: BenchContext, client: Etcd3, parallel: number): 
     };
   } finally {
     await session.close();
+  }
+}
+
+/**
+ * The loop-lag guard's cost: uncontended cycles (lock, `assertHeld()`, unlock) on a session with
+ * `stallGuard: true` vs one without, rounds alternating between the two.
+ */
+async function stallGuardCost(ctx: BenchContext, client: Etcd3): Promise<BenchRow> {
+  const cycles = Math.max(40, Math.round(1000 * ctx.scale));
+  const rounds = 10;
+  const guarded = await Session.create(client, { ttlSeconds: 30, stallGuard: true });
+  const plain = await Session.create(client, { ttlSeconds: 30 });
+  try {
+    const loop = async (session: Session, name: string, n: number): Promise<number> => {
+      const mutex = new Mutex(session, name);
+      const start = nowMs();
+      for (let c = 0; c < n; c++) {
+        const handle = await mutex.lock();
+        handle.assertHeld();
+        await handle.unlock();
+      }
+      return nowMs() - start;
+    };
+    await loop(guarded, '/bench/lock/guarded', 5);
+    await loop(plain, '/bench/lock/plain', 5);
+    const perRound = Math.ceil(cycles / rounds);
+    let guardedMs = 0;
+    let plainMs = 0;
+    for (let r = 0; r < rounds; r++) {
+      guardedMs += await loop(guarded, '/bench/lock/guarded', perRound);
+      plainMs += await loop(plain, '/bench/lock/plain', perRound);
+    }
+    const total = perRound * rounds;
+    return {
+      bench: 'lock',
+      metric: 'uncontended cycles with the loop-lag guard (stallGuard) vs without',
+      unit: 'ops/s',
+      ours: { rate: (total / guardedMs) * 1000 },
+      reference: { rate: (total / plainMs) * 1000 },
+      referenceName: 'same cycles, no guard',
+      target: '>= 0.98x',
+    };
+  } finally {
+    await Promise.all([guarded.close(), plain.close()]);
   }
 }
 
@@ -159,7 +204,11 @@ const bench: Benchmark = {
   name: 'lock',
   async run(ctx) {
     const client = await ctx.client();
-    const rows: BenchRow[] = [await uncontended(ctx, client, 1), await uncontended(ctx, client, 8)];
+    const rows: BenchRow[] = [
+      await uncontended(ctx, client, 1),
+      await uncontended(ctx, client, 8),
+      await stallGuardCost(ctx, client),
+    ];
     const raw = latencySummary(await putToWatch(ctx, client));
     const ours = latencySummary(await handOff(ctx, client));
     const toEtcdctl = latencySummary(await handOffToEtcdctl(ctx, client));

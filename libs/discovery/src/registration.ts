@@ -31,16 +31,23 @@ export class Registration implements AsyncDisposable {
     /** Metadata as stored. */
     readonly metadata: InstanceMetadata,
     private readonly remove: (registration: Registration) => Promise<void>,
+    // Checks the session's deadline (which may move the state on, synchronously).
+    private readonly probe: () => void = () => undefined,
   ) {}
 
-  /** Current state. */
+  /**
+   * Current state, checked against the session's deadline when read: right after a stalled
+   * event loop that outlasted the lease it is already `recovering` (or `lost`), not
+   * `registered`, and it becomes `registered` again only once the key was really written anew.
+   */
   get state(): RegistrationState {
+    this.probe();
     return this.current;
   }
 
   /** True while the key is in etcd on the live lease: use it as a readiness check. */
   get registered(): boolean {
-    return this.current === 'registered';
+    return this.state === 'registered';
   }
 
   /** Calls `listener` on every state change. Returns an unsubscribe function. */
@@ -56,7 +63,7 @@ export class Registration implements AsyncDisposable {
    */
   whenRegistered(options: { signal?: AbortSignal } = {}): Promise<void> {
     throwIfAborted(options.signal);
-    if (this.current === 'registered') return Promise.resolve();
+    if (this.state === 'registered') return Promise.resolve();
     return new Promise((resolve, reject) => {
       const onAbort = (): void => {
         off();

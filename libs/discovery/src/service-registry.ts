@@ -97,7 +97,7 @@ export class ServiceRegistry implements AsyncDisposable {
     const key = instanceKey(this.prefix, options.service, options.address);
     const metadata = validateMetadata(options.metadata);
     if (this.entries.has(key)) throw new DiscoveryArgumentError(`${key} is already registered by this registry`);
-    const registration = new Registration(key, options.service, options.address, metadata, (r) => this.deregister(r));
+    const registration = new Registration(key, options.service, options.address, metadata, (r) => this.deregister(r), () => void this.liveSession());
     this.entries.set(key, { registration, value: encodeInstanceValue(options.address, metadata), writtenRevision: 0 });
     this.guard(options.service);
     try {

@@ -7,6 +7,8 @@ export type { EtcdErrorCode, EtcdPatternsErrorOptions } from './errors';
 export { toEtcdError } from './grpc-errors';
 export { Session, SessionLostError } from './session';
 export type { SessionOptions, SessionLostReason } from './session';
+export type { StallGuardOptions } from './internal/stall-guard';
+export { checkOnRead } from './checked-signal';
 export { watchPrefix } from './watch-prefix';
 export type { PrefixWatch, PrefixWatchMessage, WatchPrefixOptions, PrefixWatchStats } from './watch-prefix';
 export { prefixRangeEnd, toKeyValue } from './key-value';

@@ -3,11 +3,15 @@ import { EtcdPatternsError, throwIfAborted } from './errors';
 import { toEtcdError } from './grpc-errors';
 import { abortableSleep, Backoff } from './internal/backoff';
 import { KeepaliveChannel } from './internal/keepalive-channel';
+import { StallGuard, type StallGuardOptions } from './internal/stall-guard';
+import { checkOnRead } from './checked-signal';
 
 /** Why a session's `lost` signal fired. */
 export type SessionLostReason =
   /** No keepalive succeeded for TTL minus the safety margin (client clock). */
   | 'deadline'
+  /** The loop-lag guard saw the process frozen past the remaining budget (`stallGuard`). */
+  | 'stalled'
   /** etcd answered that the lease no longer exists (expired or revoked elsewhere). */
   | 'lease-not-found'
   /** `close()` revoked the lease. */
@@ -36,6 +40,15 @@ export interface SessionOptions {
    * sent, the session declares itself lost. Default: 1/6 of the TTL, at least 300 ms.
    */
   readonly safetyMarginMs?: number;
+  /**
+   * Loop-lag guard (default off). A cheap timer-drift check (every 100 ms) declares the session
+   * lost, with reason `stalled`, as soon as the event loop runs again after a freeze that ate
+   * the remaining budget, by the monotonic clock or the wall clock: the latter catches a machine
+   * that slept, during which Linux's monotonic clock stands still but the lease's TTL does not.
+   * Without it, the deadline is still checked on every read of `lost` and `remainingMs()`.
+   * `true` or `{ intervalMs }`.
+   */
+  readonly stallGuard?: boolean | StallGuardOptions;
   /** Aborts creation. */
   readonly signal?: AbortSignal;
 }
@@ -52,6 +65,13 @@ export interface SessionOptions {
  * succeed, whatever happens to etcd leaders or members. After `lost` the session is dead: the
  * keepalive stops, the lease is revoked on a best-effort basis, and owners must create a new
  * session.
+ *
+ * **Truthful when read.** A timer cannot fire while the event loop is blocked, so `lost` and
+ * {@link remainingMs} also compare the monotonic clock with the deadline each time they are
+ * read: the first read after a stall past the deadline reports the loss (and `abort` listeners
+ * run then), even through a reference to `lost` kept from earlier. **A late reply does not
+ * revive it:** a keepalive answered during a stall but processed after the deadline leaves the
+ * session lost, because another process may already own what it guarded.
  */
 export class Session implements AsyncDisposable {
   private readonly controller = new AbortController();
@@ -60,6 +80,8 @@ export class Session implements AsyncDisposable {
   private readonly keepalive: KeepaliveChannel;
   private loop: Promise<void> | undefined;
   private lastSentOkAt: number;
+  private started = false;
+  private stallGuard: StallGuard | undefined;
 
   private constructor(
     /** The client the session was created with. */
@@ -74,6 +96,7 @@ export class Session implements AsyncDisposable {
   ) {
     this.keepalive = new KeepaliveChannel(client, leaseId);
     this.lastSentOkAt = grantSentAt;
+    checkOnRead(this.controller.signal, () => this.checkDeadline());
   }
 
   /**
@@ -99,7 +122,7 @@ export class Session implements AsyncDisposable {
         // A grant that took longer than the budget (e.g. while the cluster elected a leader)
         // gives no proof the lease is still fresh: prove it with one keepalive first.
         if (session.remainingMs() <= 0) await session.confirm(options.signal);
-        session.start();
+        session.start(options.stallGuard);
         return session;
       } catch (error) {
         const e = toEtcdError(error, 'lease grant');
@@ -109,8 +132,12 @@ export class Session implements AsyncDisposable {
     }
   }
 
-  /** Fires once when the session is lost, closed or abandoned; `reason` is a {@link SessionLostError}. */
+  /**
+   * Fires once when the session is lost, closed or abandoned; `reason` is a
+   * {@link SessionLostError}. Reading `aborted` (or `reason`) checks the deadline first.
+   */
   get lost(): AbortSignal {
+    this.checkDeadline();
     return this.controller.signal;
   }
 
@@ -119,10 +146,13 @@ export class Session implements AsyncDisposable {
     return BigInt(this.leaseId).toString(16);
   }
 
-  /** Milliseconds left before `lost` fires if no keepalive succeeds; 0 once lost. */
+  /**
+   * Milliseconds left before `lost` fires if no keepalive succeeds; 0 once lost. Checks the
+   * deadline first, like `lost`.
+   */
   remainingMs(): number {
     if (this.lost.aborted) return 0;
-    return Math.max(0, this.lastSentOkAt + this.ttlSeconds * 1000 - this.safetyMarginMs - performance.now());
+    return Math.max(0, this.deadline() - performance.now());
   }
 
   /** Stops the keepalive and revokes the lease (its keys vanish at once). Idempotent. */
@@ -154,6 +184,7 @@ export class Session implements AsyncDisposable {
     const sentAt = performance.now();
     try {
       const ttl = await this.keepalive.send(Math.min(2000, (this.ttlSeconds * 1000) / 3), signal ?? new AbortController().signal);
+      // (Before start() nothing is owned yet, so a slow answer is proof enough.)
       if (ttl <= 0) throw new EtcdPatternsError('ETCD_LEASE_NOT_FOUND', `lease ${this.leaseId} expired before its first keepalive`, { retryable: true });
       this.lastSentOkAt = sentAt;
     } catch (error) {
@@ -163,9 +194,24 @@ export class Session implements AsyncDisposable {
     }
   }
 
-  private start(): void {
+  private start(stallGuard: SessionOptions['stallGuard']): void {
+    this.started = true;
+    if (stallGuard) {
+      const options = stallGuard === true ? {} : stallGuard;
+      this.stallGuard = new StallGuard(() => this.deadline(), () => this.end('stalled'), options);
+    }
     this.armDeadline();
     this.loop = this.run().catch(() => undefined);
+  }
+
+  // When `lost` fires unless a keepalive succeeds first (monotonic ms).
+  private deadline(): number {
+    return this.lastSentOkAt + this.ttlSeconds * 1000 - this.safetyMarginMs;
+  }
+
+  // Ends the session at once if its deadline has passed: the timer may not have had a chance.
+  private checkDeadline(): void {
+    if (this.started && !this.stop.signal.aborted && performance.now() >= this.deadline()) this.end('deadline');
   }
 
   private async run(): Promise<void> {
@@ -176,6 +222,9 @@ export class Session implements AsyncDisposable {
       const sentAt = performance.now();
       try {
         const ttl = await this.keepalive.send(Math.min(2000, ttlMs / 3), signal);
+        // A reply processed after the deadline (the loop was blocked) must not revive the session.
+        this.checkDeadline();
+        if (signal.aborted) return;
         if (ttl <= 0) return this.end('lease-not-found');
         if (sentAt > this.lastSentOkAt) this.lastSentOkAt = sentAt;
         this.armDeadline();
@@ -200,10 +249,11 @@ export class Session implements AsyncDisposable {
   private end(reason: SessionLostReason): void {
     if (this.stop.signal.aborted) return;
     clearTimeout(this.deadlineTimer);
+    this.stallGuard?.stop();
     this.stop.abort();
     this.keepalive.close();
     this.controller.abort(new SessionLostError(reason, this.leaseId));
-    if (reason === 'deadline') {
+    if (reason === 'deadline' || reason === 'stalled') {
       // We stopped acting as owner; make sure the server agrees soon, if it can be reached.
       this.client.leaseClient.leaseRevoke({ ID: this.leaseId }).catch(() => undefined);
     }

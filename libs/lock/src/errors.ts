@@ -9,12 +9,15 @@ import { EtcdPatternsError, type EtcdPatternsErrorOptions } from '@etcd-patterns
  * - `LOCK_SESSION_EXPIRED`: the session was lost, or the waiter's key vanished, before the lock
  *   was acquired; the lock is NOT held. Create a new `Session` to try again (not retryable with
  *   the same session).
- * - `LOCK_NOT_HELD`: a fenced transaction's guard failed: the lock is no longer held.
- * - `LOCK_LOST`: reason of `LockHandle.lost` when the lock key was deleted by someone else.
+ * - `LOCK_NOT_HELD`: a fenced transaction's guard failed: the lock is no longer held; or
+ *   `assertHeld()` after `unlock()`.
+ * - `LOCK_LOST`: reason of `LockHandle.lost` when the lock key was deleted by someone else;
+ *   thrown by `LockHandle.assertHeld()` once the lock is lost for any reason.
  * - `ELECTION_SESSION_EXPIRED`: like `LOCK_SESSION_EXPIRED`, for `Election.campaign`.
  * - `ELECTION_NOT_LEADER`: `proclaim` or a fenced transaction found that this candidate no
  *   longer leads.
- * - `ELECTION_LOST`: reason of `Leadership.lost` when the leader key was deleted by someone else.
+ * - `ELECTION_LOST`: reason of `Leadership.lost` when the leader key was deleted by someone else;
+ *   thrown by `Leadership.assertHeld()` once leadership is lost for any reason.
  * - `ELECTION_BUSY`: `campaign` was called on an `Election` object that is already campaigning
  *   or leading (not retryable).
  */

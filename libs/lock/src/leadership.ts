@@ -53,9 +53,19 @@ export class Leadership implements AsyncDisposable {
     return this.ownership.lost;
   }
 
-  /** True until resigned or lost. */
+  /** True until resigned or lost; checked against the clock when read, like `LockHandle.held`. */
   get held(): boolean {
     return this.ownership.held;
+  }
+
+  /**
+   * Throws unless this candidate leads at this moment: the one-line check before a side effect
+   * outside etcd. Carry {@link token} to other systems as well.
+   * @throws {LockError} `ELECTION_LOST` once lost (`cause`: the session's `SessionLostError`,
+   *   when that was why); `ELECTION_NOT_LEADER` after {@link resign}.
+   */
+  assertHeld(): void {
+    this.ownership.assertHeld();
   }
 
   /**

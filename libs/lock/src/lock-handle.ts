@@ -49,9 +49,25 @@ export class LockHandle implements AsyncDisposable {
     return this.ownership.lost;
   }
 
-  /** True until unlocked or lost. */
+  /**
+   * True until unlocked or lost. Read at the moment it matters: it compares the monotonic clock
+   * with the session's deadline, so the first read after a stalled event loop (a CPU-bound job,
+   * a GC pause, a laptop resuming) that outlasted the lease is already false.
+   */
   get held(): boolean {
     return this.ownership.held;
+  }
+
+  /**
+   * The one-line check before a side effect outside etcd (sending mail, calling a service,
+   * writing to another database): throws unless the lock is held at this moment. Writes to
+   * other systems should still carry {@link token}: the check cannot stop a stall that begins
+   * right after it.
+   * @throws {LockError} `LOCK_LOST` once lost (`cause`: the session's `SessionLostError`, when
+   *   that was why); `LOCK_NOT_HELD` after {@link unlock}.
+   */
+  assertHeld(): void {
+    this.ownership.assertHeld();
   }
 
   /**

@@ -1,4 +1,4 @@
-import { abortableSleep, type Session } from '@etcd-patterns/etcd';
+import { abortableSleep, checkOnRead, type Session } from '@etcd-patterns/etcd';
 import { Election } from './election';
 import { isLockError, LockError } from './errors';
 import type { Leadership } from './leadership';
@@ -24,7 +24,8 @@ export interface RunAsLeaderOptions {
  *
  * `task` gets the {@link Leadership} (for `token` and fenced writes) and a signal that fires when
  * leadership is lost, when `options.signal` fires, or when the task's term is over; it must stop
- * acting as leader when it does. Its promise is awaited before campaigning again, so one process
+ * acting as leader when it does. Reading `signal.aborted` checks the session's deadline, so a task
+ * that checks it before each unit of work does none after a stall that outlasted the lease. Its promise is awaited before campaigning again, so one process
  * never runs two terms at once. When the task returns or throws, leadership is resigned (another
  * candidate takes over at once) and this process campaigns again after `retryDelayMs`.
  *
@@ -76,6 +77,8 @@ export async function runAsLeader(
         throw error;
       }
       const term = new LinkedSignal([leadership.lost, signal]);
+      // Truthful when the task reads it, even right after a stalled event loop.
+      checkOnRead(term.signal, () => void leadership.lost.aborted);
       try {
         await task(leadership, term.signal);
       } catch (error) {

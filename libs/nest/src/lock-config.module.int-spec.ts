@@ -59,6 +59,30 @@ describe('Nest LockModule and ConfigCenterModule (real etcd)', () => {
     expect(result).toBeGreaterThan(0);
   });
 
+  it('a leader-only task and isLeader() see the loss on the first read after a stalled event loop', async () => {
+    const a = await app([LockModule.forRoot({ sessionTtlSeconds: 2 })]);
+    const service = a.get(LockService);
+    const seen: { signal?: boolean; isLeader?: boolean } = {};
+    let leading!: () => void;
+    const isLeading = new Promise<void>((r) => (leading = r));
+    let finished!: () => void;
+    const done = new Promise<void>((r) => (finished = r));
+    service.runAsLeader('nest-stall', 'a', async (_leadership, signal) => {
+      leading();
+      await new Promise((r) => setTimeout(r, 50));
+      const end = performance.now() + 4500; // a synchronous job, longer than the 2 s TTL
+      while (performance.now() < end) {
+        // spin
+      }
+      seen.signal = signal.aborted;
+      seen.isLeader = service.isLeader('nest-stall');
+      finished();
+    });
+    await isLeading;
+    await done;
+    expect(seen).toEqual({ signal: true, isLeader: false });
+  });
+
   it('injects a validated hot config that follows publishes', async () => {
     const schema = z.object({ greeting: z.string().min(1) });
     const configApp = await app([ConfigCenterModule.forRoot({ namespace: 'test/nest', schema, defaultValue: { greeting: 'hello' } })]);

@@ -1,4 +1,4 @@
-import { abortableSleep, Backoff, toEtcdError, type Session } from '@etcd-patterns/etcd';
+import { abortableSleep, Backoff, checkOnRead, toEtcdError, type Session } from '@etcd-patterns/etcd';
 import type { ComparatorBuilder, ICompare, IOperation, IRequestOp, ITxnResponse } from 'etcd3';
 import { LockError, type LockErrorCode } from '../errors';
 import { LinkedSignal, raceSignal } from './abort';
@@ -36,13 +36,15 @@ export class Ownership {
    * Session lost, or key deleted by someone else. The key watch starts on first access (from
    * the revision at which ownership was verified, so an earlier delete is still seen): a handle
    * nobody asks about costs no watch stream, which halves the cost of a short lock/unlock cycle.
-   * After {@link release} it no longer fires.
+   * After {@link release} it no longer fires. Like the session's, it checks the session's
+   * deadline whenever it is read, so the first read after a stalled event loop is truthful.
    */
   get lost(): AbortSignal {
-    if (this.lostLink) return this.lostLink.signal;
     const { session, key, token, verifiedRevision, lostCode } = this.init;
+    if (this.lostLink) return this.lostLink.signal;
     const link = new LinkedSignal([session.lost]);
     this.lostLink = link;
+    checkOnRead(link.signal, () => void session.lost.aborted);
     if (this.ended.signal.aborted || link.signal.aborted) {
       link.dispose();
       return link.signal;
@@ -63,9 +65,23 @@ export class Ownership {
     return link.signal;
   }
 
-  /** True until released or lost. */
+  /** True until released or lost; checks the session's deadline when read. */
   get held(): boolean {
     return !this.ended.signal.aborted && !this.lost.aborted;
+  }
+
+  /**
+   * Throws unless held: `notHeldCode` after {@link release}, `lostCode` (with the loss as
+   * `cause`, or the key-deleted error itself) once lost.
+   */
+  assertHeld(): void {
+    const { key, token, lostCode, notHeldCode } = this.init;
+    if (this.ended.signal.aborted) throw new LockError(notHeldCode, `${key} (token ${token}) was released`);
+    const lost = this.lost;
+    if (!lost.aborted) return;
+    const reason: unknown = lost.reason;
+    if (reason instanceof LockError && reason.code === lostCode) throw reason;
+    throw new LockError(lostCode, `${key} (token ${token}) is no longer held: ${describe(reason)}`, { cause: reason });
   }
 
   /** `CREATE(key) == token`. */
@@ -136,6 +152,10 @@ export class Ownership {
       linked.dispose();
     }
   }
+}
+
+function describe(reason: unknown): string {
+  return reason instanceof Error ? reason.message : String(reason);
 }
 
 function isOperation(op: IRequestOp | IOperation): op is IOperation {
