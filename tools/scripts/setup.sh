@@ -6,11 +6,16 @@ set -euo pipefail
 cd "$(dirname "$0")/../.."
 
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
-  echo "setup: installing npm dependencies from package-lock.json"
+  echo "setup: installing npm dependencies from package-lock.json (npm ci, about 30 s on a fresh machine; quiet until done)..."
+  started=$SECONDS
   # npm ci refuses a lock file that lacks optional binaries the registry does not carry for
   # other platforms (e.g. @swc/core-linux-s390x-gnu@1.16.22); npm install with --no-save
   # installs the same locked versions and leaves the lock file alone.
-  npm ci --no-audit --no-fund --loglevel=error 2>/dev/null || npm install --no-save --no-audit --no-fund --loglevel=error
+  if ! npm ci --no-audit --no-fund --loglevel=error 2>/dev/null; then
+    echo "setup: npm ci refused the lock file; installing the same versions with npm install --no-save (about as long)..."
+    npm install --no-save --no-audit --no-fund --loglevel=error
+  fi
+  echo "setup: npm dependencies installed in $((SECONDS - started)) s"
 fi
 
 if [ -z "${ETCD_BIN:-}" ] && { ! command -v etcd >/dev/null 2>&1 || ! command -v etcdctl >/dev/null 2>&1; }; then
@@ -19,9 +24,11 @@ if [ -z "${ETCD_BIN:-}" ] && { ! command -v etcd >/dev/null 2>&1 || ! command -v
     exit 1
   fi
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO=sudo
-  echo "setup: installing etcd-server and etcd-client with apt-get"
+  echo "setup: installing etcd-server and etcd-client with apt-get (update, then install: usually under a minute; quiet until done)..."
+  started=$SECONDS
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends etcd-server etcd-client >/dev/null
+  echo "setup: etcd $(etcd --version 2>/dev/null | sed -n 's/^etcd Version: //p') installed in $((SECONDS - started)) s"
   # Debian's package starts a system etcd on 2379; tests and the demo use their own ports.
   if command -v systemctl >/dev/null 2>&1; then $SUDO systemctl disable --now etcd >/dev/null 2>&1 || true; fi
 fi

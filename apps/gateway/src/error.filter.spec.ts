@@ -2,16 +2,32 @@ import { NotFoundException, type ArgumentsHost } from '@nestjs/common';
 import { EtcdPatternsError } from '@etcd-patterns/etcd';
 import pino from 'pino';
 import { ErrorFilter, type ErrorBody } from './error.filter';
+import { RouteTable } from './route-table';
 import { createJobBody, helloQuery } from './validation';
 
-function respond(error: unknown): ErrorBody {
+const routes = new RouteTable([
+  { path: '/hello', method: 'GET' },
+  { path: '/jobs', method: 'POST' },
+  { path: '/config/:env/:app', method: 'GET' },
+]);
+
+function respondWithHeaders(error: unknown, request = { method: 'GET', path: '/x' }): { body: ErrorBody; headers: Record<string, string> } {
   let body: ErrorBody | undefined;
   let code = 0;
-  const response = { headersSent: false, status: (c: number) => ((code = c), { json: (b: ErrorBody) => (body = b) }) };
-  const host = { switchToHttp: () => ({ getResponse: () => response }) } as unknown as ArgumentsHost;
-  new ErrorFilter(pino({ level: 'silent' })).catch(error, host);
+  const headers: Record<string, string> = {};
+  const response = {
+    headersSent: false,
+    setHeader: (name: string, value: string) => (headers[name] = value),
+    status: (c: number) => ((code = c), { json: (b: ErrorBody) => (body = b) }),
+  };
+  const host = { switchToHttp: () => ({ getResponse: () => response, getRequest: () => request }) } as unknown as ArgumentsHost;
+  new ErrorFilter(pino({ level: 'silent' }), routes).catch(error, host);
   expect(body?.statusCode).toBe(code);
-  return body!;
+  return { body: body!, headers };
+}
+
+function respond(error: unknown): ErrorBody {
+  return respondWithHeaders(error).body;
 }
 
 describe('ErrorFilter', () => {
@@ -43,5 +59,18 @@ describe('ErrorFilter', () => {
     expect(respond(Object.assign(new Error('request entity too large'), { status: 413, expose: true }))).toEqual({ statusCode: 413, error: 'PAYLOAD_TOO_LARGE', message: 'request body: request entity too large' });
     expect(respond(Object.assign(new Error('secret detail'), { status: 500, expose: false }))).toMatchObject({ statusCode: 500, message: 'internal error' });
     expect(respond(new Error('secret detail'))).toEqual({ statusCode: 500, error: 'INTERNAL', message: 'internal error' });
+  });
+
+  it('answers a wrong method on an existing path with 405 and Allow; other 404s stay 404', () => {
+    const wrong = respondWithHeaders(new NotFoundException('Cannot DELETE /hello'), { method: 'DELETE', path: '/hello' });
+    expect(wrong.body).toEqual({ statusCode: 405, error: 'METHOD_NOT_ALLOWED', message: 'method DELETE is not allowed on /hello; allowed: GET, HEAD' });
+    expect(wrong.headers).toEqual({ Allow: 'GET, HEAD' });
+    expect(respondWithHeaders(new NotFoundException('Cannot PUT /jobs'), { method: 'PUT', path: '/jobs' }).headers).toEqual({ Allow: 'POST' });
+
+    const unknown = respondWithHeaders(new NotFoundException('Cannot GET /nope'), { method: 'GET', path: '/nope' });
+    expect(unknown).toEqual({ body: { statusCode: 404, error: 'NOT_FOUND', message: 'Cannot GET /nope' }, headers: {} });
+    // A handler's own 404 on a route that exists for this method
+    const handler = respondWithHeaders(new NotFoundException('no config in namespace a/b'), { method: 'GET', path: '/config/a/b' });
+    expect(handler).toEqual({ body: { statusCode: 404, error: 'NOT_FOUND', message: 'no config in namespace a/b' }, headers: {} });
   });
 });

@@ -8,6 +8,7 @@ import { ErrorFilter } from './error.filter';
 import { GatewayController } from './gateway.controller';
 import { GrpcClients } from './grpc-clients';
 import { HealthController, Readiness } from './health.controller';
+import { RouteTable } from './route-table';
 import { GATEWAY_ENV, LOGGER } from './tokens';
 
 @Injectable()
@@ -19,6 +20,9 @@ class GatewayLifecycle implements OnApplicationShutdown {
   }
 }
 
+/** Every controller of the gateway (their routes also feed the 405 answers, see `RouteTable`). */
+const CONTROLLERS = [GatewayController, HealthController];
+
 /**
  * The gateway app. Apps run under tsx (esbuild), which emits no decorator metadata: every
  * constructor parameter names its token with `@Inject`.
@@ -29,10 +33,11 @@ export class GatewayModule {
     return {
       module: GatewayModule,
       imports: [EtcdModule.forRoot({ client: { endpoints: env.ETCD_ENDPOINTS.split(',') } })],
-      controllers: [GatewayController, HealthController],
+      controllers: CONTROLLERS,
       providers: [
         { provide: GATEWAY_ENV, useValue: env },
         { provide: LOGGER, useValue: log },
+        { provide: RouteTable, useValue: RouteTable.fromControllers(CONTROLLERS) },
         { provide: APP_FILTER, useClass: ErrorFilter },
         GrpcClients,
         Readiness,

@@ -3,8 +3,11 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { createLogger, NestPinoLogger } from '@etcd-patterns/telemetry';
 import type { AddressInfo } from 'node:net';
+import { answerClientErrors } from './client-error';
 import { parseGatewayEnv } from './env';
 import { GatewayModule } from './gateway.module';
+import { requestLog } from './request-log';
+import { traceHeaders } from './trace-headers';
 
 async function main(): Promise<void> {
   let env;
@@ -19,8 +22,10 @@ async function main(): Promise<void> {
     logger: new NestPinoLogger(log),
     bodyParser: false, // JSON only, with an explicit size limit (413 beyond)
   });
+  app.use(traceHeaders, requestLog(log)); // first: every answer, body-parser errors included, carries them
   app.useBodyParser('json', { limit: '100kb' });
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
+  answerClientErrors(app.getHttpServer(), log); // 431/400 from Node's parser get a JSON body too
   await app.listen(env.GATEWAY_PORT, env.GATEWAY_HOST);
   const { port } = app.getHttpServer().address() as AddressInfo;
   const host = env.GATEWAY_HOST === '0.0.0.0' ? '127.0.0.1' : env.GATEWAY_HOST;

@@ -1,5 +1,5 @@
 import { Inject, Injectable, Module, type BeforeApplicationShutdown, type DynamicModule, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
-import type { HotConfig } from '@etcd-patterns/config';
+import { ConfigValidationError, type HotConfig } from '@etcd-patterns/config';
 import { ConfigCenterModule, DiscoveryModule, DiscoveryRegistrar, EtcdModule, InjectHotConfig } from '@etcd-patterns/nest';
 import { recordConfigReload, shutdownTelemetry } from '@etcd-patterns/telemetry';
 import type { Logger } from 'pino';
@@ -32,7 +32,13 @@ class GreeterLifecycle implements OnApplicationBootstrap, BeforeApplicationShutd
       recordConfigReload(this.env.CONFIG_NAMESPACE, change);
       this.log.info({ namespace: this.env.CONFIG_NAMESPACE, version: change.version, revision: change.revision, source: change.source, template: change.value.template }, 'greeting config reloaded');
     });
-    this.config.onError((error) => this.log.warn({ code: error.code, err: error }, 'greeting config change refused'));
+    // One line: the code, the refused version and the reasons (not the ZodError's JSON dump).
+    this.config.onError((error) =>
+      this.log.warn(
+        { namespace: this.env.CONFIG_NAMESPACE, code: error.code, ...(error instanceof ConfigValidationError ? { version: error.version, revision: error.revision } : {}), reason: error.message },
+        'greeting config change refused',
+      ),
+    );
   }
 
   async beforeApplicationShutdown(signal?: string): Promise<void> {
@@ -62,7 +68,8 @@ export class GreeterModule {
           namespace: env.CONFIG_NAMESPACE,
           schema: greetingConfigSchema,
           defaultValue: DEFAULT_GREETING_CONFIG,
-          onError: (error) => log.warn({ err: error }, 'greeting config error'),
+          storeSchema: true,
+          reportAs: env.INSTANCE_NAME,
         }),
       ],
       controllers: [GreeterController],

@@ -3,7 +3,9 @@ import { z } from 'zod';
 /** The greeter's document in the config center (namespace `CONFIG_NAMESPACE`). */
 export const greetingConfigSchema = z.object({
   /** `{name}` is replaced by the name, `{instance}` by the replica's name. */
-  template: z.string().min(1).max(500).refine((t) => t.includes('{name}'), 'must contain {name}'),
+  // A regex, not a refine: it has a JSON Schema form, so the stored schema (checked by
+  // `epctl config publish`) refuses a template without {name} too.
+  template: z.string().min(1).max(500).regex(/\{name\}/, 'must contain {name}'),
   /** Longest name accepted (INVALID_ARGUMENT beyond). */
   maxNameLength: z.number().int().min(1).max(1000).default(100),
 });

@@ -7,6 +7,7 @@ import { runEpctlProcess } from './cli/spawn-epctl.int-helper';
 import { getConfig } from './get-config';
 import { listVersions } from './history';
 import { publish } from './publish';
+import { storeZodSchema } from './schema-store';
 import { watchConfig } from './watch-config';
 
 jest.setTimeout(120_000);
@@ -33,8 +34,8 @@ describe('config access control (etcd auth)', () => {
         ],
       });
       expect(users).toEqual([
-        { user: 'greeter@prod', role: 'greeter@prod', read: ['/config/prod/greeter/'], readWrite: ['/services/greeter/'] },
-        { user: 'billing@prod', role: 'billing@prod', read: ['/config/prod/billing/'], readWrite: ['/registry/billing/'] },
+        { user: 'greeter@prod', role: 'greeter@prod', read: ['/config/prod/greeter/'], readWrite: ['/services/greeter/', '/config/_applied/prod/greeter/', '/config/_schema/prod/greeter'] },
+        { user: 'billing@prod', role: 'billing@prod', read: ['/config/prod/billing/'], readWrite: ['/registry/billing/', '/config/_applied/prod/billing/', '/config/_schema/prod/billing'] },
       ]);
     } finally {
       admin.close();
@@ -67,6 +68,12 @@ describe('config access control (etcd auth)', () => {
     await expect(publish({ client: greeter, namespace: 'prod/greeter', document: { greeting: 'hacked' }, author: 'greeter' })).rejects.toMatchObject({ code: 'ETCD_PERMISSION_DENIED' });
     await expect(greeter.put('/services/billing/x').value('{}').exec()).rejects.toBeInstanceOf(EtcdPermissionDeniedError);
     await expect(greeter.put('/registry/billing/x').value('{}').exec()).rejects.toBeInstanceOf(EtcdPermissionDeniedError);
+    // Its own stored schema and applied reports, nobody else's.
+    expect(await storeZodSchema({ client: greeter, namespace: 'prod/greeter', schema: z.object({ greeting: z.string() }) })).toBe(true);
+    await expect(storeZodSchema({ client: greeter, namespace: 'prod/billing', schema: z.object({}) })).rejects.toMatchObject({ code: 'ETCD_PERMISSION_DENIED' });
+    await expect(greeter.put('/config/_schema/prod/greeterx').value('{}').exec()).rejects.toBeInstanceOf(EtcdPermissionDeniedError);
+    await greeter.put('/config/_applied/prod/greeter/g1').value('{}').exec();
+    await expect(greeter.put('/config/_applied/prod/billing/g1').value('{}').exec()).rejects.toBeInstanceOf(EtcdPermissionDeniedError);
 
     const errors: string[] = [];
     const denied = watchConfig({ client: greeter, namespace: 'prod/billing', schema: z.unknown(), onError: (e) => errors.push(e.code) });

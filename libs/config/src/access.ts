@@ -54,8 +54,9 @@ export interface AppAccessResult {
  * 2. For each app: a user and a role of the same name (default `<app>@<env>`) whose only
  *    permissions are READ on the app's live config prefix `<root>/<env>/<app>/` (so the app
  *    can `watchConfig` its own configuration and nothing else: not other apps, not the
- *    history, not other environments) and READWRITE on its registry prefix (default
- *    `/services/<app>/`). Permissions of an existing role that are not these are revoked.
+ *    history, not other environments), READWRITE on its registry prefix (default
+ *    `/services/<app>/`), on its replicas' applied reports `<root>/_applied/<env>/<app>/` and on
+ *    its own stored schema key (written at start by `storeZodSchema`). Permissions of an existing role that are not these are revoked.
  * 3. Enables auth. From then on every client needs credentials; publishing needs `root` (or a
  *    user you grant READWRITE on `<root>/`).
  *
@@ -93,6 +94,9 @@ export async function setupConfigAccess(options: SetupConfigAccessOptions): Prom
       const wanted = [
         { permission: 'Read' as const, range: etcd3.Range.prefix(plan.ns.livePrefix) },
         { permission: 'Readwrite' as const, range: etcd3.Range.prefix(plan.registry) },
+        // Its replicas' applied reports, and its own stored schema (written at start).
+        { permission: 'Readwrite' as const, range: etcd3.Range.prefix(plan.ns.appliedPrefix) },
+        { permission: 'Readwrite' as const, range: exactKey(plan.ns.schemaKey) },
       ];
       for (const existing of await role.permissions()) {
         if (!wanted.some((w) => w.permission === existing.permission && w.range.start.equals(existing.range.start) && w.range.end.equals(existing.range.end))) {
@@ -101,7 +105,7 @@ export async function setupConfigAccess(options: SetupConfigAccessOptions): Prom
       }
       await role.grant(wanted);
       await client.user(plan.name).addRole(plan.name);
-      results.push({ user: plan.name, role: plan.name, read: [plan.ns.livePrefix], readWrite: [plan.registry] });
+      results.push({ user: plan.name, role: plan.name, read: [plan.ns.livePrefix], readWrite: [plan.registry, plan.ns.appliedPrefix, plan.ns.schemaKey] });
     }
     if (options.enableAuth !== false) {
       throwIfAborted(signal);
@@ -112,6 +116,11 @@ export async function setupConfigAccess(options: SetupConfigAccessOptions): Prom
     if (error instanceof ConfigError) throw error;
     throw toEtcdError(error, 'setting up config access');
   }
+}
+
+function exactKey(key: string): etcd3.Range {
+  const start = Buffer.from(key);
+  return new etcd3.Range(start, Buffer.concat([start, Buffer.from([0])]));
 }
 
 async function ensureUser(client: Etcd3, name: string, password: string | undefined, keepPassword: boolean): Promise<void> {

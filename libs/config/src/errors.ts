@@ -43,6 +43,8 @@ export interface ConfigIssue {
   readonly path: string;
   /** What is wrong. */
   readonly message: string;
+  /** Where, in the file it was read from: `file:line:column` (epctl). */
+  readonly at?: string;
 }
 
 /**
@@ -61,7 +63,7 @@ export class ConfigValidationError extends ConfigError {
     readonly revision = 0,
     options: { cause?: unknown } = {},
   ) {
-    super('CONFIG_VALIDATION_FAILED', `${context}: ${issues.map((i) => `${i.path || '(document)'}: ${i.message}`).join('; ')}`, options);
+    super('CONFIG_VALIDATION_FAILED', `${context}: ${issues.map((i) => `${i.path || '(document)'}${i.at ? ` (${i.at})` : ''}: ${i.message}`).join('; ')}`, options);
   }
 }
 

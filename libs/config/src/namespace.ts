@@ -15,6 +15,7 @@ const ROOT = /^(\/[A-Za-z0-9][A-Za-z0-9_.-]*)+$/;
  * <root>/<env>/<app>/_meta                  {version, publishId, author, message, time, checksum, ...}
  * <root>/_history/<env>/<app>/<version>     full document + meta of every version (10-digit, zero-padded)
  * <root>/_schema/<env>/<app>                optional JSON Schema that publishes must satisfy
+ * <root>/_applied/<env>/<app>/<instance>    what each replica applied (under the replica's lease)
  * ```
  * `<path>` is the setting's position in the document with `/` between levels
  * (`server/port`); `/` and `%` inside a key are percent-encoded. Arrays, empty objects and
@@ -88,6 +89,16 @@ export class ConfigNamespace {
   /** `<root>/_schema/<env>/<app>`. */
   get schemaKey(): string {
     return `${this.root}/_schema/${this.env}/${this.app}`;
+  }
+
+  /** `<root>/_applied/<env>/<app>/`: one key per replica, see `reportApplied`. */
+  get appliedPrefix(): string {
+    return `${this.root}/_applied/${this.env}/${this.app}/`;
+  }
+
+  /** The applied-report key of one replica. */
+  appliedKey(instance: string): string {
+    return `${this.appliedPrefix}${encodeURIComponent(instance)}`;
   }
 
   /** `env/app`. */

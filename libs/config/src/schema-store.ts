@@ -94,3 +94,33 @@ export function parseStoredSchema(value: Buffer, key: string): JsonSchema {
   }
   throw new ConfigError('CONFIG_CORRUPT', `${key} does not hold a JSON Schema object`);
 }
+
+/** Options for {@link storeZodSchema}. */
+export interface StoreZodSchemaOptions extends NamespaceOptions {
+  /** The app's own zod schema of the namespace's document. */
+  readonly schema: z.ZodType;
+}
+
+/**
+ * Stores the JSON Schema form of an app's zod schema as the namespace's stored schema (see
+ * {@link setStoredSchema}), so that `epctl config publish` refuses a document the app would
+ * refuse, at the door, with exit code 3. Writes only when it differs from what is stored (every
+ * replica can call it at start). Refinements (`.refine`, `.superRefine`) and transforms have no
+ * JSON Schema form and are not stored: express such rules with `.regex()`, `.min()`, enums and
+ * the like where the door should check them.
+ * @returns whether the stored schema changed.
+ * @throws {ConfigError} `CONFIG_INVALID_DOCUMENT` when the schema cannot be converted;
+ *   `ETCD_*` errors from etcd.
+ */
+export async function storeZodSchema(options: StoreZodSchemaOptions): Promise<boolean> {
+  let jsonSchema: JsonSchema;
+  try {
+    jsonSchema = z.toJSONSchema(options.schema, { io: 'input', unrepresentable: 'any' }) as JsonSchema;
+  } catch (error) {
+    throw new ConfigError('CONFIG_INVALID_DOCUMENT', `the zod schema has no JSON Schema form: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
+  }
+  const stored = await getStoredSchema(options);
+  if (stored !== undefined && JSON.stringify(stored) === JSON.stringify(jsonSchema)) return false;
+  await setStoredSchema({ ...options, schema: jsonSchema });
+  return true;
+}

@@ -11,8 +11,10 @@ import { decodeMeta, type ConfigMeta } from './records';
 
 /** Where an applied value came from. */
 export type ConfigChangeSource =
-  /** A `publish` or `rollback` (the settings match `_meta`'s checksum). */
+  /** A `publish` (the settings match `_meta`'s checksum). */
   | 'publish'
+  /** A `rollback` to an older version (`_meta.rollbackOf` is set). */
+  | 'rollback'
   /** Keys written without `publish` (etcdctl, etcdkeeper), valid for the schema. */
   | 'out-of-band'
   /** `defaultValue`, because nothing is published. */
@@ -270,7 +272,7 @@ class WatchedConfig<S extends z.ZodType> implements HotConfig<z.output<S>> {
       );
       return;
     }
-    const source: ConfigChangeSource = live.drift ? 'out-of-band' : 'publish';
+    const source: ConfigChangeSource = live.drift ? 'out-of-band' : live.meta?.rollbackOf !== undefined ? 'rollback' : 'publish';
     const current = this.applied;
     if (current && current.canonical === live.canonical && current.change.version === version && current.change.source === source) return;
     this.validateAndApply(live.document, live.canonical, version, revision, live.meta, source);

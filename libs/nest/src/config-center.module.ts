@@ -1,8 +1,8 @@
 import { ConfigurableModuleBuilder, Inject, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { watchConfig, type HotConfig } from '@etcd-patterns/config';
-import type { Etcd3 } from '@etcd-patterns/etcd';
+import { reportApplied, storeZodSchema, watchConfig, type AppliedReporter, type HotConfig } from '@etcd-patterns/config';
+import type { Etcd3, SessionKeeper } from '@etcd-patterns/etcd';
 import type { z } from 'zod';
-import { ETCD_CLIENT } from './tokens';
+import { ETCD_CLIENT, ETCD_SESSION_KEEPER } from './tokens';
 
 /** Injection token of the app's hot config. */
 export const HOT_CONFIG = Symbol('HOT_CONFIG');
@@ -24,15 +24,33 @@ export interface ConfigCenterModuleOptions {
   readonly readyTimeoutMs?: number;
   /** Invalid changes and watch errors; default: ignored (the last good value stays). */
   readonly onError?: (error: Error) => void;
+  /**
+   * Store `schema` (its JSON Schema form) as the namespace's stored schema at start, so that
+   * `epctl config publish` refuses what this app would refuse (default false; see
+   * `storeZodSchema` for what a JSON Schema cannot express).
+   */
+  readonly storeSchema?: boolean;
+  /**
+   * This replica's name: when set, what it applied (and the last version it refused, with the
+   * reason) is reported under `<root>/_applied/<env>/<app>/<name>` on the process's lease.
+   */
+  readonly reportAs?: string;
 }
+
+/** Injection token of the applied-config reporter (null without `reportAs`). */
+const APPLIED_REPORTER = Symbol('APPLIED_REPORTER');
 
 const { ConfigurableModuleClass, MODULE_OPTIONS_TOKEN } = new ConfigurableModuleBuilder<ConfigCenterModuleOptions>()
   .setClassMethodName('forRoot')
   .build();
 
 class HotConfigLifecycle implements OnApplicationShutdown {
-  constructor(@Inject(HOT_CONFIG) private readonly hot: HotConfig<unknown>) {}
+  constructor(
+    @Inject(HOT_CONFIG) private readonly hot: HotConfig<unknown>,
+    @Inject(APPLIED_REPORTER) private readonly reporter: AppliedReporter | null,
+  ) {}
   async onApplicationShutdown(): Promise<void> {
+    await this.reporter?.close();
     await this.hot.close();
   }
 }
@@ -49,6 +67,7 @@ class HotConfigLifecycle implements OnApplicationShutdown {
       provide: HOT_CONFIG,
       inject: [ETCD_CLIENT, MODULE_OPTIONS_TOKEN],
       useFactory: async (client: Etcd3, options: ConfigCenterModuleOptions) => {
+        if (options.storeSchema) await storeZodSchema({ client, namespace: options.namespace, root: options.root, schema: options.schema });
         const hot = watchConfig({
           client,
           namespace: options.namespace,
@@ -74,6 +93,14 @@ class HotConfigLifecycle implements OnApplicationShutdown {
         }
         return hot;
       },
+    },
+    {
+      provide: APPLIED_REPORTER,
+      inject: [ETCD_CLIENT, ETCD_SESSION_KEEPER, HOT_CONFIG, MODULE_OPTIONS_TOKEN],
+      useFactory: (client: Etcd3, keeper: SessionKeeper, hot: HotConfig<unknown>, options: ConfigCenterModuleOptions) =>
+        options.reportAs === undefined
+          ? null
+          : reportApplied({ client, hot, namespace: options.namespace, root: options.root, instance: options.reportAs, session: keeper, onError: options.onError }),
     },
     HotConfigLifecycle,
   ],

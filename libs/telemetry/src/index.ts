@@ -3,6 +3,7 @@ export type { StartTelemetryOptions, TelemetryHandle } from './bootstrap';
 export { telemetryEnvSchema, parseTelemetryEnv } from './env';
 export type { TelemetryEnv } from './env';
 export { isEtcdGrpcMethod } from './etcd-methods';
+export { serverSpanContext, formatTraceparent } from './server-span';
 export {
   patternTracer,
   withSpan,

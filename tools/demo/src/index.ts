@@ -1,3 +1,14 @@
 export { AppProcess, appCommand, REPO_ROOT } from './app-process';
 export type { AppName, StartAppOptions } from './app-process';
 export { DEFAULT_GREETER_CONFIG } from './default-config';
+export { decodeOtlpTraces, OtlpDecodeError } from './otlp-json';
+export type { ReceivedSpan } from './otlp-json';
+export { TraceStore } from './trace-store';
+export type { TraceStoreOptions, TraceSummary, TraceView, TraceSpanView, SpanKindName } from './trace-store';
+export { renderTracePage, escapeHtml } from './trace-page';
+export type { TracePageOptions } from './trace-page';
+export { TraceReceiver } from './trace-receiver';
+export type { TraceReceiverOptions } from './trace-receiver';
+export { startDemoTraces, DEFAULT_TRACES_PORT } from './demo-traces';
+export type { DemoTraces, StartDemoTracesOptions } from './demo-traces';
+export { formatLogLine } from './log-line';

@@ -7,7 +7,9 @@
 //   - URLs and example requests printed; Ctrl-C stops everything in order (gateway, workers,
 //     greeters: each deregisters and drains; then etcd).
 //
-// Telemetry: set OTEL_EXPORTER_OTLP_ENDPOINT (e.g. http://localhost:4318 of a local Jaeger).
+// Telemetry: without OTEL_EXPORTER_OTLP_ENDPOINT, a built-in trace viewer on 127.0.0.1:DEMO_TRACES_PORT
+// (default 16686) receives every app's spans and shows them at /traces (see demo-traces.ts). Set
+// OTEL_EXPORTER_OTLP_ENDPOINT (e.g. http://localhost:4318 of a local Jaeger) to export there instead.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
@@ -16,6 +18,9 @@ import { listVersions, publish } from '@etcd-patterns/config';
 import { createEtcdClient } from '@etcd-patterns/etcd';
 import { AppProcess, REPO_ROOT, type AppName } from './app-process';
 import { DEFAULT_GREETER_CONFIG } from './default-config';
+import { demoNetworkEnv } from './demo-env';
+import { startDemoTraces, type DemoTraces } from './demo-traces';
+import { formatLogLine } from './log-line';
 
 const NAMESPACE = 'dev/greeter';
 const COLORS = ['36', '32', '33', '35', '34', '96', '92'];
@@ -27,19 +32,9 @@ function say(text: string): void {
 /** One compact line per JSON log line: `[g1] info greeter ready address=...`. */
 function printer(instance: string, color: string): (line: string) => void {
   const tag = process.stdout.isTTY ? `\u001b[${color}m[${instance}]\u001b[0m` : `[${instance}]`;
-  const skip = new Set(['level', 'time', 'service', 'pid', 'instance', 'msg', 'context', 'trace_id', 'span_id']);
   return (line) => {
-    try {
-      const entry = JSON.parse(line) as Record<string, unknown>;
-      if (entry['context'] === 'InstanceLoader' || entry['context'] === 'RouterExplorer' || entry['context'] === 'RoutesResolver') return;
-      const fields = Object.entries(entry)
-        .filter(([k]) => !skip.has(k))
-        .map(([k, v]) => `${k}=${typeof v === 'string' ? v : JSON.stringify(v)}`)
-        .join(' ');
-      say(`${tag} ${String(entry['level'])} ${String(entry['msg'] ?? '')} ${fields}`.trimEnd());
-    } catch {
-      say(`${tag} ${line}`);
-    }
+    const text = formatLogLine(line);
+    if (text !== undefined) say(`${tag} ${text}`);
   };
 }
 
@@ -69,6 +64,7 @@ async function main(): Promise<void> {
   const external = process.env['ETCD_ENDPOINTS'];
   const gatewayPort = process.env['DEMO_GATEWAY_PORT'] ?? '8080';
   let etcd: { endpoints: string; child: ChildProcess } | undefined;
+  let traces: DemoTraces | undefined;
   const apps: AppProcess[] = [];
   let stopping = false;
 
@@ -78,6 +74,7 @@ async function main(): Promise<void> {
     say('\nstopping: gateway, workers, greeters (each deregisters and drains), then etcd ...');
     const order: AppName[] = ['gateway', 'worker', 'greeter'];
     for (const app of order) await Promise.all(apps.filter((a) => a.app === app).map((a) => a.stop()));
+    await traces?.receiver?.close(); // after the apps: their last spans are flushed on shutdown
     if (etcd && etcd.child.exitCode === null) {
       etcd.child.kill('SIGTERM');
       await once(etcd.child, 'exit');
@@ -115,7 +112,10 @@ async function main(): Promise<void> {
       client.close();
     }
 
-    const base = { ETCD_ENDPOINTS: endpoints, CONFIG_NAMESPACE: NAMESPACE };
+    traces = await startDemoTraces();
+    say(traces.description);
+    // Loopback unless DEMO_HOST says otherwise: the demo is not exposed to the network.
+    const base = { ...demoNetworkEnv(process.env['DEMO_HOST'] || undefined), ETCD_ENDPOINTS: endpoints, CONFIG_NAMESPACE: NAMESPACE, ...traces.env };
     const specs: Array<{ app: AppName; instance: string; env: Record<string, string> }> = [
       ...['a', 'b', 'c'].map((zone, i) => ({ app: 'greeter' as const, instance: `greeter-${i + 1}`, env: { ...base, GREETER_ZONE: `zone-${zone}` } })),
       ...[1, 2].map((i) => ({ app: 'worker' as const, instance: `worker-${i}`, env: { ...base, WORKER_ITEM_DELAY_MS: '500' } })),
@@ -139,19 +139,21 @@ async function main(): Promise<void> {
     say(`
 The demo is running. etcd: ${endpoints}
   gateway   ${url}
+  ${traces.description}
 
 Try:
-  curl '${url}/hello?name=Ada'
+  curl -i '${url}/hello?name=Ada'          (x-trace-id: the trace of this request)
   curl -X POST ${url}/jobs -H 'content-type: application/json' -d '{"names":["Ada","Grace","Linus"]}'
   curl ${url}/jobs/<id from the previous answer>
   curl ${url}/services
   curl ${url}/config/dev/greeter
   curl ${url}/readyz
 Change the greeting on every greeter, without a restart:
-  echo 'template: "Ahoy, {name}! ({instance})"' | ${epctl} --endpoints ${endpoints} config publish ${NAMESPACE} - -m 'pirate greeting'
+  ${epctl} --endpoints ${endpoints} config set ${NAMESPACE} 'template=Ahoy, {name}! ({instance})' -m 'pirate greeting'
+  (one setting; the others stay. A bad one is refused at the door: the greeters stored their schema)
   ${epctl} --endpoints ${endpoints} config history ${NAMESPACE}
   etcdctl --endpoints=${endpoints} get --prefix /services/
-Ctrl-C stops everything.
+${traces.receiver ? `Look at a request's trace:\n  ${traces.receiver.tracesUrl}/<x-trace-id>   (waterfall; JSON with -H 'accept: application/json')\n` : ''}Ctrl-C stops everything.
 `);
     for (const app of apps) {
       void app.waitForExit().then(({ code, signal }) => {

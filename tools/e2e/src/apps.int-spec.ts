@@ -1,7 +1,7 @@
 // End-to-end: gateway, greeters and workers as real processes (node --import tsx) against a real
 // 3-member etcd cluster, with telemetry exported to an OTLP/HTTP JSON sink in this test.
 import { randomUUID } from 'node:crypto';
-import { publish } from '@etcd-patterns/config';
+import { publish, rollback } from '@etcd-patterns/config';
 import { AppProcess, type AppName } from '@etcd-patterns/demo';
 import { createEtcdClient, watchPrefix, type Etcd3 } from '@etcd-patterns/etcd';
 import { EtcdCluster } from '@etcd-patterns/etcd-cluster';
@@ -126,7 +126,7 @@ describe('reference apps end to end (real processes, 3-member etcd)', () => {
       ['GET', '/config/Prod/greeter', undefined, 400, /env: must be lowercase/],
       ['GET', '/config/e2e/nothing', undefined, 404, /no config in namespace e2e\/nothing/],
       ['GET', '/nope', undefined, 404, /Cannot GET \/nope/],
-      ['DELETE', '/hello', undefined, 404, /Cannot DELETE \/hello/],
+      ['DELETE', '/hello', undefined, 405, /method DELETE is not allowed on \/hello; allowed: GET, HEAD/],
     ];
     for (const [method, path, body, status, message] of cases) {
       const res = await http(method, path, body);
@@ -193,6 +193,42 @@ describe('reference apps end to end (real processes, 3-member etcd)', () => {
     expect([...seen].sort()).toEqual(['g1', 'g2', 'g3']);
     expect(greeters.map((g) => g.pid)).toEqual(pids);
     expect(greeters.every((g) => g.running)).toBe(true);
+  });
+
+  it('refuses an invalid config at the door (stored schema), and shows what each replica applied and refused', async () => {
+    // The greeters stored their schema at start: the library (and epctl) refuse at once.
+    await expect(publish({ client, namespace: NAMESPACE, document: { template: 'no placeholder' }, author: 'e2e' })).rejects.toMatchObject({
+      code: 'CONFIG_VALIDATION_FAILED',
+      message: expect.stringContaining('stored schema'),
+    });
+    const before = await http('GET', `/config/${NAMESPACE}`);
+    const liveVersion = before.body['version'] as number;
+    await waitFor('every replica reporting the live version', async () => {
+      const r = await http('GET', `/config/${NAMESPACE}`);
+      const replicas = r.body['replicas'] as Array<{ instance: string; version: number }>;
+      return replicas.length === 3 && replicas.every((x) => x.version === liveVersion) && r.body['drift'] === false;
+    }, 20_000, 50);
+
+    // Past the door (as etcdctl or a tool without the schema would): every replica refuses it.
+    const bad = await publish({ client, namespace: NAMESPACE, document: { template: 'no placeholder' }, author: 'e2e', useStoredSchema: false });
+    await Promise.all(greeters.map((g) => g.waitForLog((e) => e['msg'] === 'greeting config change refused' && e['version'] === bad.version)));
+    const view = await waitFor('every replica reporting the refusal', async () => {
+      const r = await http('GET', `/config/${NAMESPACE}`);
+      const replicas = r.body['replicas'] as Array<{ rejected?: { version: number } }>;
+      return replicas.length === 3 && replicas.every((x) => x.rejected?.version === bad.version) ? r : undefined;
+    }, 20_000, 50);
+    expect(view.body).toMatchObject({ version: bad.version, drift: true, driftReasons: ['replicas-disagree'] });
+    for (const replica of view.body['replicas'] as unknown[]) {
+      expect(replica).toMatchObject({ version: liveVersion, upToDate: false, rejected: { version: bad.version, reason: expect.stringContaining('must contain {name}') } });
+    }
+    // The refusal is logged on one line, with the reason, not a dump of the validator's JSON.
+    const refused = await greeters[0]!.waitForLog((e) => e['msg'] === 'greeting config change refused' && e['version'] === bad.version);
+    expect(String(refused['reason'])).toContain('template');
+    expect(String(refused['reason'])).not.toContain('\n');
+
+    // Roll back to the good version: applied everywhere, and logged as a rollback.
+    const back = await rollback({ client, namespace: NAMESPACE, version: liveVersion, author: 'e2e' });
+    await Promise.all(greeters.map((g) => g.waitForLog((e) => e['msg'] === 'greeting config reloaded' && e['version'] === back.version && e['source'] === 'rollback')));
   });
 
   it('restarts every greeter under steady load with zero failed requests', async () => {

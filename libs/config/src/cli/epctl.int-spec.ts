@@ -5,6 +5,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { parse as parseYaml } from 'yaml';
+import { PassThrough } from 'node:stream';
+import { z } from 'zod';
+import { storeZodSchema } from '../schema-store';
+import { createEtcdClient } from '@etcd-patterns/etcd';
+import { runEpctl } from './program';
 import { EPCTL, runEpctlProcess } from './spawn-epctl.int-helper';
 
 jest.setTimeout(180_000);
@@ -115,6 +120,87 @@ describe('epctl (real process, real etcd)', () => {
     const dry = await epctl('config', 'publish', 'prod/schema', good, '--dry-run');
     expect(dry).toMatchObject({ code: 0, stdout: expect.stringContaining('(no changes)') });
     expect(JSON.parse((await epctl('--json', 'config', 'history', 'prod/schema')).stdout)).toHaveLength(1);
+  });
+
+  /** epctl in this process, with a `confirm` like the real CLI has on a terminal. */
+  const epctlAsking = async (confirm: (question: string) => Promise<boolean>, ...args: string[]) => {
+    const stdout = new PassThrough();
+    const stderr = new PassThrough();
+    let out = '';
+    let err = '';
+    stdout.on('data', (d: Buffer) => (out += d.toString()));
+    stderr.on('data', (d: Buffer) => (err += d.toString()));
+    const code = await runEpctl(['--endpoints', cluster.endpoints.join(','), ...args], { stdout, stderr, confirm });
+    return { code, stdout: out, stderr: err };
+  };
+  const liveDocument = async (namespace: string): Promise<{ version: number; document: Record<string, unknown> }> =>
+    JSON.parse((await epctl('--json', 'config', 'get', namespace)).stdout) as { version: number; document: Record<string, unknown> };
+
+  it('changes single settings with set and publish --merge, keeping the others', async () => {
+    const ns = 'dev/merge';
+    expect((await epctl('config', 'publish', ns, file('m1.yaml', "template: 'Hello, {name}!'\nmaxNameLength: 100\nserver:\n  port: 1\n"))).code).toBe(0);
+    const set = await epctl('config', 'set', ns, 'template=Hi {name}', 'server/port=8080');
+    expect(set.code).toBe(0);
+    expect(set.stdout).toContain('~ server/port: 1 -> 8080');
+    expect(await liveDocument(ns)).toMatchObject({ version: 2, document: { template: 'Hi {name}', maxNameLength: 100, server: { port: 8080 } } });
+
+    const merged = await epctl('config', 'publish', '--merge', ns, file('patch.yaml', 'maxNameLength: 10\nserver: null\n'), '-m', 'patch');
+    expect(merged.code).toBe(0);
+    expect(await liveDocument(ns)).toMatchObject({ version: 3, document: { template: 'Hi {name}', maxNameLength: 10 } });
+    expect((await liveDocument(ns)).document).not.toHaveProperty('server');
+    // A quoted value stays a string.
+    expect((await epctl('config', 'set', ns, `maxNameLength="12"`)).code).toBe(0);
+    expect((await liveDocument(ns)).document['maxNameLength']).toBe('12');
+    expect((await epctl('config', 'set', ns, 'no-equals-sign')).code).toBe(2);
+  });
+
+  it('says which settings a publish removes; on a terminal it asks, and no writes nothing', async () => {
+    const ns = 'dev/remove';
+    expect((await epctl('config', 'publish', ns, file('r1.yaml', "template: 'Hello, {name}!'\nmaxNameLength: 100\n"))).code).toBe(0);
+    const onlyTemplate = file('r2.yaml', "template: 'Hey {name}'\n");
+
+    const questions: string[] = [];
+    const declined = await epctlAsking(async (q) => (questions.push(q), false), 'config', 'publish', ns, onlyTemplate);
+    expect(declined.code).toBe(8);
+    expect(questions).toHaveLength(1);
+    expect(questions[0]).toContain('removes 1 setting(s)');
+    expect(questions[0]).toContain('maxNameLength');
+    expect((await liveDocument(ns)).version).toBe(1);
+
+    const accepted = await epctlAsking(async () => true, 'config', 'publish', ns, onlyTemplate);
+    expect(accepted.code).toBe(0);
+    expect(await liveDocument(ns)).toEqual(expect.objectContaining({ version: 2, document: { template: 'Hey {name}' } }));
+
+    // Without a terminal (a script): a warning, then the publish.
+    const scripted = await epctl('config', 'set', ns, 'template=null', 'greeting=hi');
+    expect(scripted.code).toBe(0);
+    expect(scripted.stderr).toContain('warning: this publish removes 1 setting(s): template');
+    // --yes: no question at all.
+    const asked: string[] = [];
+    expect((await epctlAsking(async (q) => (asked.push(q), false), 'config', 'publish', '--yes', ns, onlyTemplate)).code).toBe(0);
+    expect(asked).toEqual([]);
+  });
+
+  it("refuses, at the door with exit 3 and line:column, what the app's stored zod schema refuses", async () => {
+    const ns = 'dev/door';
+    const client = await createEtcdClient({ endpoints: cluster.endpoints });
+    try {
+      const schema = z.object({ template: z.string().regex(/\{name\}/, 'must contain {name}'), maxNameLength: z.number().int().default(100) });
+      expect(await storeZodSchema({ client, namespace: ns, schema })).toBe(true);
+      expect(await storeZodSchema({ client, namespace: ns, schema })).toBe(false);
+    } finally {
+      client.close();
+    }
+    const bad = file('door.yaml', 'template: no placeholder\nmaxNameLength: ten\n');
+    const run = await epctl('config', 'publish', ns, bad);
+    expect(run.code).toBe(3);
+    expect(run.stderr).toContain(`${bad}:1:11: template:`);
+    expect(run.stderr).toContain(`${bad}:2:16: maxNameLength:`);
+    const missing = file('door-missing.yaml', 'maxNameLength: 5\n');
+    const json = await epctl('--json', 'config', 'publish', ns, missing);
+    expect(json.code).toBe(3);
+    expect(JSON.parse(json.stderr).error.issues).toEqual([expect.objectContaining({ path: 'template', at: `${missing}:1:1` })]);
+    expect((await epctl('config', 'history', ns)).stdout).toContain('(no versions)');
   });
 
   it('exits 4 on a conflict, reporting the current version', async () => {

@@ -17,6 +17,8 @@ export const EXIT = {
   unavailable: 6,
   /** No such namespace content or version. */
   notFound: 7,
+  /** The user answered no to a confirmation; nothing was written. */
+  declined: 8,
 } as const;
 
 const BY_CODE: Record<string, number> = {
@@ -48,4 +50,5 @@ Exit codes:
   4  conflict: the namespace is no longer at --base-version
   5  authentication failed or permission denied
   6  etcd unreachable or too slow
-  7  not found (nothing published, no such version)`;
+  7  not found (nothing published, no such version)
+  8  declined: answered no when asked to confirm; nothing was written`;

@@ -58,7 +58,7 @@ export function errorText(error: unknown): string {
   if (!(error instanceof EtcdPatternsError)) return `epctl: unexpected error: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`;
   let text = `epctl: [${error.code}] ${error.message}\n`;
   if (error instanceof ConfigValidationError) {
-    text = `epctl: [${error.code}] ${error.context}\n${error.issues.map((i) => `  ${i.path || '(document)'}: ${i.message}`).join('\n')}\n`;
+    text = `epctl: [${error.code}] ${error.context}\n${error.issues.map((i) => `  ${i.at ? `${i.at}: ` : ''}${i.path || '(document)'}: ${i.message}`).join('\n')}\n`;
   }
   const hint: Record<string, string> = {
     CONFIG_CONFLICT: 'fetch the live version (epctl config get), merge, and publish again with --base-version',

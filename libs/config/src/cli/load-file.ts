@@ -37,8 +37,23 @@ export function parseYamlOrJson(text: string, name: string): unknown {
 
 /** Reads a config document from a `.yaml`, `.yml` or `.json` file (`-` for stdin). */
 export function loadDocumentFile(path: string): ConfigDocument {
-  const text = path === '-' ? readFileSync(0, 'utf8') : readText(path, 'config');
-  const value = parseYamlOrJson(text, path === '-' ? '<stdin>' : path);
+  return loadDocumentText(readDocumentText(path), path === '-' ? '<stdin>' : path, path);
+}
+
+/**
+ * The text of a config file (`-` for stdin).
+ * @throws {ConfigError} `CONFIG_INVALID_DOCUMENT` when it cannot be read.
+ */
+export function readDocumentText(path: string): string {
+  return path === '-' ? readFileSync(0, 'utf8') : readText(path, 'config');
+}
+
+/**
+ * Parses the text of a config document named `name` (read from `path`).
+ * @throws {ConfigError} `CONFIG_INVALID_DOCUMENT`.
+ */
+export function loadDocumentText(text: string, name: string, path: string): ConfigDocument {
+  const value = parseYamlOrJson(text, name);
   if (value === null || value === undefined) throw new ConfigError('CONFIG_INVALID_DOCUMENT', `${path}: the file is empty`);
   try {
     return assertConfigDocument(value);

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { setupConfigAccess, type AppAccess } from '../access';
 import { diffDocuments } from '../diff';
 import type { ConfigDocument } from '../document';
+import type { LiveConfig } from '../get-config';
 import { ConfigConflictError, ConfigError, ConfigValidationError } from '../errors';
 import { toConfigIssues } from '../internal/validate';
 import { getConfig } from '../get-config';
@@ -14,7 +15,10 @@ import { compileJsonSchema, deleteStoredSchema, getStoredSchema, setStoredSchema
 import { watchConfig } from '../watch-config';
 import { EXIT, EXIT_CODES_HELP, exitCodeOf } from './exit-codes';
 import { errorJson, errorText, formatDiff, formatHistory, toYaml } from './format';
-import { loadDocumentFile, loadJsonSchemaFile, loadSchema } from './load-file';
+import { loadJsonSchemaFile, loadSchema, parseYamlOrJson } from './load-file';
+import { loadDocumentSource, withPositions, type DocumentSource } from './document-source';
+import { mergePatch, settingPatch } from '../merge-patch';
+import { assertConfigDocument, decodeSegment, type JsonValue } from '../document';
 
 /** Where epctl writes; a process uses its own streams, tests may pass others. */
 export interface EpctlIo {
@@ -22,6 +26,11 @@ export interface EpctlIo {
   readonly stderr: NodeJS.WritableStream;
   /** Fires to stop `config watch` (SIGINT/SIGTERM in the real CLI). */
   readonly stop?: AbortSignal;
+  /**
+   * Asks a yes/no question (the real CLI: on a terminal only). Without it, questions are not
+   * asked: a warning is printed and the command goes on.
+   */
+  readonly confirm?: (question: string) => Promise<boolean>;
 }
 
 interface GlobalOptions {
@@ -90,47 +99,109 @@ export async function runEpctl(argv: readonly string[], io: EpctlIo): Promise<nu
 
   const config = program.command('config').description('configuration center');
 
-  config
-    .command('publish')
-    .description('publish a YAML or JSON file as the next version (one etcd transaction)')
-    .argument('<namespace>', 'env/app, e.g. prod/greeter')
-    .argument('<file>', 'config file (.yaml, .yml, .json; - for stdin)')
-    .option('--base-version <n>', 'refuse unless this is still the live version (0: nothing published)', intArg('--base-version'))
-    .option('--author <name>', 'recorded author (default user@host)')
-    .option('-m, --message <text>', 'recorded message', '')
-    .option('--schema <file>', 'validate first: JSON Schema (.json/.yaml) or a module exporting a zod schema (.ts/.js)')
-    .option('--no-stored-schema', "do not enforce the namespace's stored JSON Schema")
-    .option('--dry-run', 'validate and show the changes against the live config; write nothing')
-    .action(async (namespace: string, file: string, opts: { baseVersion?: number; author?: string; message: string; schema?: string; storedSchema: boolean; dryRun?: boolean }, cmd: Command) => {
-      const document = loadDocumentFile(file);
-      const schema = opts.schema ? await loadSchema(opts.schema) : undefined;
-      const client = await connect(cmd);
-      if (opts.dryRun) {
+  interface PublishFlags {
+    baseVersion?: number;
+    author?: string;
+    message: string;
+    schema?: string;
+    storedSchema: boolean;
+    dryRun?: boolean;
+    yes?: boolean;
+  }
+  /**
+   * Reads the live config, builds the next document from it, shows what it removes (and asks,
+   * on a terminal), then publishes with the live version as the base version, so nothing
+   * published meanwhile is overwritten unseen (exit 4).
+   */
+  const publishNext = async (
+    cmd: Command,
+    namespace: string,
+    next: (live: LiveConfig | undefined) => ConfigDocument,
+    opts: PublishFlags,
+    source: DocumentSource | undefined,
+  ): Promise<void> => {
+    const schema = opts.schema ? await loadSchema(opts.schema) : undefined;
+    const client = await connect(cmd);
+    const live = await getConfig(nsOptions(cmd, namespace, client)).catch((e: unknown) => {
+      if (e instanceof ConfigError && e.code === 'CONFIG_NOT_FOUND') return undefined;
+      throw e;
+    });
+    const liveVersion = live?.version ?? 0;
+    if (opts.baseVersion !== undefined && liveVersion !== opts.baseVersion) throw new ConfigConflictError(opts.baseVersion, liveVersion, namespace);
+    const document = next(live);
+    const located = (error: unknown): unknown => (error instanceof ConfigValidationError && source ? withPositions(error, source) : error);
+    const diff = diffDocuments(live?.document, document);
+    if (opts.dryRun) {
+      try {
         const storedJson = opts.storedSchema ? await getStoredSchema(nsOptions(cmd, namespace, client)) : undefined;
         const checks = [schema, storedJson ? compileJsonSchema(storedJson, `the stored schema of ${namespace}`) : undefined];
         for (const s of checks) if (s) validateOrThrow(s, document, namespace);
-        const live = await getConfig(nsOptions(cmd, namespace, client)).catch((e: unknown) => {
-          if (e instanceof ConfigError && e.code === 'CONFIG_NOT_FOUND') return undefined;
-          throw e;
-        });
-        if (opts.baseVersion !== undefined && (live?.version ?? 0) !== opts.baseVersion) {
-          throw new ConfigConflictError(opts.baseVersion, live?.version ?? 0, namespace);
-        }
-        const diff = diffDocuments(live?.document, document);
-        emit(`dry run: ${namespace} would go from version ${live?.version ?? 0} to ${(live?.version ?? 0) + 1}\n${formatDiff(diff)}`, { dryRun: true, namespace, baseVersion: live?.version ?? 0, diff });
-        return;
+      } catch (error) {
+        throw located(error);
       }
-      const result = await publish({
+      emit(`dry run: ${namespace} would go from version ${liveVersion} to ${liveVersion + 1}\n${formatDiff(diff)}`, { dryRun: true, namespace, baseVersion: liveVersion, diff });
+      return;
+    }
+    if (diff.removed.length > 0 && !opts.yes) {
+      const list = diff.removed.map((r) => r.path).join(', ');
+      const question = `this publish removes ${diff.removed.length} setting(s) of ${namespace} version ${liveVersion}: ${list}. Publish anyway?`;
+      if (io.confirm) {
+        if (!(await io.confirm(question))) {
+          io.stderr.write(`epctl: nothing published (use 'epctl config set' or 'publish --merge' to change single settings)\n`);
+          throw new DeclinedError();
+        }
+      } else if (!json) {
+        io.stderr.write(`warning: this publish removes ${diff.removed.length} setting(s): ${list}\n`);
+      }
+    }
+    let result;
+    try {
+      result = await publish({
         ...nsOptions(cmd, namespace, client),
         document,
-        baseVersion: opts.baseVersion,
+        baseVersion: liveVersion,
         author: opts.author ?? defaultAuthor(),
         message: opts.message,
         schema,
         useStoredSchema: opts.storedSchema,
       });
-      emit(`published ${result.namespace} version ${result.version} (revision ${result.revision})\n${formatDiff(result.diff)}`, result);
-    });
+    } catch (error) {
+      throw located(error);
+    }
+    emit(`published ${result.namespace} version ${result.version} (revision ${result.revision})\n${formatDiff(result.diff)}`, result);
+  };
+  const publishOptions = (command: Command): Command =>
+    command
+      .option('--base-version <n>', 'refuse unless this is still the live version (0: nothing published; default: the version read first)', intArg('--base-version'))
+      .option('--author <name>', 'recorded author (default user@host)')
+      .option('-m, --message <text>', 'recorded message', '')
+      .option('--schema <file>', 'validate first: JSON Schema (.json/.yaml) or a module exporting a zod schema (.ts/.js)')
+      .option('--no-stored-schema', "do not enforce the namespace's stored JSON Schema")
+      .option('--dry-run', 'validate and show the changes against the live config; write nothing')
+      .option('-y, --yes', 'do not ask before removing settings');
+
+  publishOptions(
+    config
+      .command('publish')
+      .description('publish a YAML or JSON file as the next version (one etcd transaction); says which settings it removes, and asks on a terminal')
+      .argument('<namespace>', 'env/app, e.g. prod/greeter')
+      .argument('<file>', 'config file (.yaml, .yml, .json; - for stdin)')
+      .option('--merge', 'the file is a JSON Merge Patch (RFC 7396) applied to the live config: listed settings change, null removes, the rest stays'),
+  ).action(async (namespace: string, file: string, opts: PublishFlags & { merge?: boolean }, cmd: Command) => {
+    const source = loadDocumentSource(file);
+    await publishNext(cmd, namespace, (live) => (opts.merge ? assertConfigDocument(mergePatch(live?.document ?? {}, source.document)) : source.document), opts, source);
+  });
+
+  publishOptions(
+    config
+      .command('set')
+      .description('change single settings and publish the result as the next version; the other settings stay')
+      .argument('<namespace>', 'env/app')
+      .argument('<settings...>', "path=value, e.g. maxNameLength=10 or server/port=8080; the value is YAML (10 is a number, '\"10\"' a string); path=null removes"),
+  ).action(async (namespace: string, settings: string[], opts: PublishFlags, cmd: Command) => {
+    const patches = settings.map(parseSetting);
+    await publishNext(cmd, namespace, (live) => assertConfigDocument(patches.reduce((doc, patch) => mergePatch(doc, patch), live?.document ?? {})), opts, undefined);
+  });
 
   config
     .command('get')
@@ -315,11 +386,27 @@ export async function runEpctl(argv: readonly string[], io: EpctlIo): Promise<nu
       io.stderr.write(`epctl: ${error.message}\n`);
       return EXIT.usage;
     }
+    if (error instanceof DeclinedError) return EXIT.declined;
     io.stderr.write(json ? `${JSON.stringify({ error: errorJson(error) })}\n` : errorText(error));
     return exitCodeOf(error);
   } finally {
     for (const c of clients) c.close();
   }
+}
+
+/** The user answered no: nothing was written. */
+class DeclinedError extends Error {}
+
+/** `path=value` as a one-setting merge patch (the value is read as YAML). */
+function parseSetting(spec: string): ConfigDocument {
+  const eq = spec.indexOf('=');
+  if (eq <= 0) throw new InvalidArgumentError(`${spec}: expected path=value`);
+  const path = spec.slice(0, eq).split('/').map((segment) => {
+    if (segment === '') throw new InvalidArgumentError(`${spec}: empty segment in the path`);
+    return decodeSegment(segment);
+  });
+  const value = parseYamlOrJson(spec.slice(eq + 1), `value of ${spec.slice(0, eq)}`) ?? null;
+  return settingPatch(path, value as JsonValue);
 }
 
 function validateOrThrow(schema: z.ZodType, document: ConfigDocument, namespace: string): void {
