@@ -69,39 +69,60 @@ export function reportApplied(options: ReportAppliedOptions): AppliedReporter {
   const ns = ConfigNamespace.parse(options.namespace, options.root);
   const key = ns.appliedKey(options.instance);
   const { hot, client } = options;
-  let rejected: AppliedReport['rejected'];
+  const initial = hot.lastError;
+  let rejected: AppliedReport['rejected'] =
+    initial instanceof ConfigValidationError ? { version: initial.version, revision: initial.revision, reason: initial.message, at: new Date().toISOString() } : undefined;
+  let appliedAt = new Date().toISOString();
   let closed = false;
+  let writtenOnLease: string | undefined;
+  let retry: NodeJS.Timeout | undefined;
   let writing: Promise<void> = Promise.resolve();
 
+  const report = (error: EtcdPatternsError): void => {
+    try {
+      options.onError?.(error);
+    } catch {
+      // onError must not throw; a throwing one must not stop the reports.
+    }
+  };
   const leaseOf = (): string | undefined => {
     const s = options.session instanceof SessionKeeper ? options.session.current : options.session;
     return s && !s.lost.aborted ? s.leaseId : undefined;
   };
+  const job = async (): Promise<void> => {
+    const lease = leaseOf();
+    const change = hot.lastChange;
+    if (closed || lease === undefined || change === undefined) return;
+    const value: AppliedReport = {
+      instance: options.instance,
+      version: change.version,
+      source: change.source,
+      revision: change.revision,
+      appliedAt,
+      ...(rejected ? { rejected } : {}),
+    };
+    try {
+      await client.put(key).value(JSON.stringify(value)).lease(lease).exec();
+      writtenOnLease = lease;
+    } catch (error) {
+      report(toEtcdError(error, `reporting the applied config of ${options.instance}`));
+      // Retried until it lands (or a newer write or close() supersedes it): a stale report
+      // would show this replica behind for good.
+      clearTimeout(retry);
+      retry = setTimeout(() => void write(), 1000);
+      retry.unref();
+    }
+  };
   const write = (): Promise<void> => {
-    writing = writing.then(async () => {
-      const lease = leaseOf();
-      const change = hot.lastChange;
-      if (closed || lease === undefined || change === undefined) return;
-      const report: AppliedReport = {
-        instance: options.instance,
-        version: change.version,
-        source: change.source,
-        revision: change.revision,
-        appliedAt: new Date().toISOString(),
-        ...(rejected ? { rejected } : {}),
-      };
-      try {
-        await client.put(key).value(JSON.stringify(report)).lease(lease).exec();
-      } catch (error) {
-        options.onError?.(toEtcdError(error, `reporting the applied config of ${options.instance}`));
-      }
-    });
+    clearTimeout(retry);
+    writing = writing.then(job).catch(() => undefined);
     return writing;
   };
 
   const unsubscribes = [
     hot.subscribe(() => {
       rejected = undefined;
+      appliedAt = new Date().toISOString();
       void write();
     }),
     hot.onError((error) => {
@@ -111,14 +132,23 @@ export function reportApplied(options: ReportAppliedOptions): AppliedReporter {
     }),
     options.session instanceof SessionKeeper ? options.session.onSession(() => void write()) : () => undefined,
   ];
-  void hot.ready.then(() => write(), () => undefined);
+  void hot.ready.then(
+    () => write(),
+    () => undefined,
+  );
 
   const close = async (): Promise<void> => {
     if (closed) return;
     closed = true;
+    clearTimeout(retry);
     for (const off of unsubscribes) off();
     await writing;
-    await client.delete().key(key).exec().catch(() => undefined);
+    if (writtenOnLease === undefined) return;
+    // Only our own report: a successor with the same instance name writes on another lease.
+    const bytes = Buffer.from(key);
+    await client.kv
+      .txn({ compare: [{ key: bytes, target: 'Lease', result: 'Equal', lease: writtenOnLease }], success: [{ request_delete_range: { key: bytes } }] })
+      .catch(() => undefined);
   };
   return { flush: () => writing, close, [Symbol.asyncDispose]: close };
 }

@@ -5,7 +5,7 @@ import { EtcdPatternsError, throwIfAborted } from './errors';
 import { toEtcdError } from './grpc-errors';
 import { installReadRetry } from './internal/read-retry';
 import { abortableSleep } from './internal/backoff';
-import { memberFaultPolicy } from './internal/member-breaker';
+import { memberFaultPolicies } from './internal/member-breaker';
 
 /** Options for {@link createEtcdClient}. */
 export interface CreateEtcdClientOptions extends EtcdClientOptions {
@@ -42,6 +42,7 @@ export async function createEtcdClient(options: CreateEtcdClientOptions = {}): P
   throwIfAborted(options.signal);
   const resolved = resolveClientOptions(options);
   const credentials = readTlsFiles(resolved.tlsFiles);
+  const members = memberFaultPolicies(resolved.endpoints.length);
   const etcdOptions: IOptions = {
     hosts: [...resolved.endpoints],
     credentials,
@@ -56,8 +57,8 @@ export async function createEtcdClient(options: CreateEtcdClientOptions = {}): P
       context.isStream ? {} : { deadline: Date.now() + resolved.callTimeoutMs },
     faultHandling: {
       global: noop,
-      // See memberFaultPolicy: a member that timed out is skipped at once.
-      host: () => memberFaultPolicy(resolved.endpoints.length),
+      // See memberFaultPolicies: a member that timed out is skipped at once.
+      host: () => members.forMember(),
     },
   };
   const client = new Etcd3(etcdOptions);

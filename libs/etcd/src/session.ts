@@ -3,7 +3,7 @@ import { EtcdPatternsError, throwIfAborted } from './errors';
 import { toEtcdError } from './grpc-errors';
 import { abortableSleep, Backoff } from './internal/backoff';
 import { KeepaliveChannel } from './internal/keepalive-channel';
-import { StallGuard, type StallGuardOptions } from './internal/stall-guard';
+import { budgetSpent, readClocks, StallGuard, type ClockReading, type StallGuardOptions } from './internal/stall-guard';
 import { checkOnRead } from './checked-signal';
 
 /** Why a session's `lost` signal fired. */
@@ -41,11 +41,11 @@ export interface SessionOptions {
    */
   readonly safetyMarginMs?: number;
   /**
-   * Loop-lag guard (default off). A cheap timer-drift check (every 100 ms) declares the session
-   * lost, with reason `stalled`, as soon as the event loop runs again after a freeze that ate
-   * the remaining budget, by the monotonic clock or the wall clock: the latter catches a machine
-   * that slept, during which Linux's monotonic clock stands still but the lease's TTL does not.
-   * Without it, the deadline is still checked on every read of `lost` and `remainingMs()`.
+   * Loop-lag guard (default off). A cheap timer-drift check (every 100 ms) fires `lost`, with
+   * reason `stalled`, by itself as soon as the event loop runs again after a freeze that ate the
+   * remaining budget, and after a shorter sleep of the machine re-arms the deadline timer (which
+   * runs on the monotonic clock, standing still during sleep). Without it, the deadline is still
+   * checked, by both clocks, on every read of `lost` and `remainingMs()`.
    * `true` or `{ intervalMs }`.
    */
   readonly stallGuard?: boolean | StallGuardOptions;
@@ -67,8 +67,9 @@ export interface SessionOptions {
  * session.
  *
  * **Truthful when read.** A timer cannot fire while the event loop is blocked, so `lost` and
- * {@link remainingMs} also compare the monotonic clock with the deadline each time they are
- * read: the first read after a stall past the deadline reports the loss (and `abort` listeners
+ * {@link remainingMs} also compare the clocks with the deadline each time they are read (the
+ * monotonic clock, and the wall clock, which keeps running while the machine sleeps; a wall
+ * clock set forwards ends the session early, which fails safe): the first read after a stall past the deadline reports the loss (and `abort` listeners
  * run then), even through a reference to `lost` kept from earlier. **A late reply does not
  * revive it:** a keepalive answered during a stall but processed after the deadline leaves the
  * session lost, because another process may already own what it guarded.
@@ -79,7 +80,8 @@ export class Session implements AsyncDisposable {
   private deadlineTimer: NodeJS.Timeout | undefined;
   private readonly keepalive: KeepaliveChannel;
   private loop: Promise<void> | undefined;
-  private lastSentOkAt: number;
+  // When the last successful keepalive (or the grant) was sent, by both clocks.
+  private lastSentOk: ClockReading;
   private started = false;
   private stallGuard: StallGuard | undefined;
 
@@ -92,10 +94,10 @@ export class Session implements AsyncDisposable {
     readonly ttlSeconds: number,
     /** See {@link SessionOptions.safetyMarginMs}. */
     readonly safetyMarginMs: number,
-    grantSentAt: number,
+    grantSentAt: ClockReading,
   ) {
     this.keepalive = new KeepaliveChannel(client, leaseId);
-    this.lastSentOkAt = grantSentAt;
+    this.lastSentOk = grantSentAt;
     checkOnRead(this.controller.signal, () => this.checkDeadline());
   }
 
@@ -113,7 +115,7 @@ export class Session implements AsyncDisposable {
     const backoff = new Backoff({ initialMs: 100, maxMs: 2000 });
     for (let attempt = 1; ; attempt++) {
       throwIfAborted(options.signal);
-      const sentAt = performance.now();
+      const sentAt = readClocks();
       try {
         // A grant that failed may still have created a lease; nobody keeps it alive, so it
         // expires on its own. Retrying is therefore safe.
@@ -121,8 +123,13 @@ export class Session implements AsyncDisposable {
         const session = new Session(client, res.ID, Number(res.TTL), margin, sentAt);
         // A grant that took longer than the budget (e.g. while the cluster elected a leader)
         // gives no proof the lease is still fresh: prove it with one keepalive first.
-        if (session.remainingMs() <= 0) await session.confirm(options.signal);
+        if (session.remainingMs() <= session.keepaliveTimeoutMs()) await session.confirm(options.signal);
         session.start(options.stallGuard);
+        // A confirmation answered after the budget (the loop was blocked) proves nothing: the
+        // session would be born lost. Try again with a new lease.
+        if (session.lost.aborted) {
+          throw new EtcdPatternsError('ETCD_DEADLINE_EXCEEDED', `lease ${res.ID} was confirmed too late to be trusted`, { retryable: true });
+        }
         return session;
       } catch (error) {
         const e = toEtcdError(error, 'lease grant');
@@ -152,7 +159,11 @@ export class Session implements AsyncDisposable {
    */
   remainingMs(): number {
     if (this.lost.aborted) return 0;
-    return Math.max(0, this.deadline() - performance.now());
+    const budget = this.budgetMs();
+    const now = readClocks();
+    // The wall clock counts too: Linux's monotonic clock stands still while the machine sleeps,
+    // the lease's TTL does not. (A wall clock set backwards is ignored.)
+    return Math.max(0, budget - Math.max(now.monoMs - this.lastSentOk.monoMs, now.wallMs - this.lastSentOk.wallMs));
   }
 
   /** Stops the keepalive and revokes the lease (its keys vanish at once). Idempotent. */
@@ -181,12 +192,12 @@ export class Session implements AsyncDisposable {
 
   // One keepalive now, timed from when it was sent; the lease is revoked if that fails.
   private async confirm(signal: AbortSignal | undefined): Promise<void> {
-    const sentAt = performance.now();
+    const sentAt = readClocks();
     try {
-      const ttl = await this.keepalive.send(Math.min(2000, (this.ttlSeconds * 1000) / 3), signal ?? new AbortController().signal);
+      const ttl = await this.keepalive.send(this.keepaliveTimeoutMs(), signal ?? new AbortController().signal);
       // (Before start() nothing is owned yet, so a slow answer is proof enough.)
       if (ttl <= 0) throw new EtcdPatternsError('ETCD_LEASE_NOT_FOUND', `lease ${this.leaseId} expired before its first keepalive`, { retryable: true });
-      this.lastSentOkAt = sentAt;
+      this.lastSentOk = sentAt;
     } catch (error) {
       this.keepalive.close();
       this.client.leaseClient.leaseRevoke({ ID: this.leaseId }).catch(() => undefined);
@@ -198,20 +209,34 @@ export class Session implements AsyncDisposable {
     this.started = true;
     if (stallGuard) {
       const options = stallGuard === true ? {} : stallGuard;
-      this.stallGuard = new StallGuard(() => this.deadline(), () => this.end('stalled'), options);
+      // After a gap in the loop (a stall, or the machine slept): lost if it ate the budget, else
+      // re-arm the deadline timer, which runs on the monotonic clock only.
+      this.stallGuard = new StallGuard(() => {
+        if (this.budgetExhausted()) this.end('stalled');
+        else this.armDeadline();
+      }, options);
     }
     this.armDeadline();
     this.loop = this.run().catch(() => undefined);
   }
 
-  // When `lost` fires unless a keepalive succeeds first (monotonic ms).
-  private deadline(): number {
-    return this.lastSentOkAt + this.ttlSeconds * 1000 - this.safetyMarginMs;
+  // How long after the last successful keepalive was sent `lost` fires.
+  private budgetMs(): number {
+    return this.ttlSeconds * 1000 - this.safetyMarginMs;
+  }
+
+  // How long a keepalive may stay unanswered before it is retried.
+  private keepaliveTimeoutMs(): number {
+    return Math.min(2000, (this.ttlSeconds * 1000) / 3);
+  }
+
+  private budgetExhausted(): boolean {
+    return budgetSpent(this.lastSentOk, readClocks(), this.budgetMs());
   }
 
   // Ends the session at once if its deadline has passed: the timer may not have had a chance.
   private checkDeadline(): void {
-    if (this.started && !this.stop.signal.aborted && performance.now() >= this.deadline()) this.end('deadline');
+    if (this.started && !this.stop.signal.aborted && this.budgetExhausted()) this.end('deadline');
   }
 
   private async run(): Promise<void> {
@@ -219,14 +244,14 @@ export class Session implements AsyncDisposable {
     const backoff = new Backoff({ initialMs: 50, maxMs: Math.max(100, ttlMs / 8) });
     const signal = this.stop.signal;
     while (!signal.aborted) {
-      const sentAt = performance.now();
+      const sentAt = readClocks();
       try {
-        const ttl = await this.keepalive.send(Math.min(2000, ttlMs / 3), signal);
+        const ttl = await this.keepalive.send(this.keepaliveTimeoutMs(), signal);
         // A reply processed after the deadline (the loop was blocked) must not revive the session.
         this.checkDeadline();
         if (signal.aborted) return;
         if (ttl <= 0) return this.end('lease-not-found');
-        if (sentAt > this.lastSentOkAt) this.lastSentOkAt = sentAt;
+        if (sentAt.monoMs > this.lastSentOk.monoMs) this.lastSentOk = sentAt;
         this.armDeadline();
         backoff.reset();
         await abortableSleep(ttlMs / 3, signal, { unref: true });

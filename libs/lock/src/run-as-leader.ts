@@ -78,7 +78,10 @@ export async function runAsLeader(
       }
       const term = new LinkedSignal([leadership.lost, signal]);
       // Truthful when the task reads it, even right after a stalled event loop.
-      checkOnRead(term.signal, () => void leadership.lost.aborted);
+      checkOnRead(term.signal, () => {
+        const lost = leadership.lost;
+        if (lost.aborted) term.abort(lost.reason);
+      });
       try {
         await task(leadership, term.signal);
       } catch (error) {

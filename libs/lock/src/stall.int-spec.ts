@@ -3,7 +3,9 @@ import { EtcdCluster, spawnEtcdctl } from '@etcd-patterns/etcd-cluster';
 import type { ChildProcess } from 'node:child_process';
 import { Election } from './election';
 import { isLockError } from './errors';
+import type { LockHandle } from './lock-handle';
 import { Mutex } from './mutex';
+import { withLock } from './with-lock';
 import { runAsLeader } from './run-as-leader';
 
 jest.setTimeout(60_000);
@@ -82,7 +84,13 @@ describe('ownership after a stalled event loop (real etcd, real stall)', () => {
   it('a Mutex holder: held is false on the first read, lost has fired, assertHeld throws, etcdctl holds', async () => {
     const name = '/stall/mutex';
     const s = await session();
+    // A listener of the session's own signal, registered before anything of the lock: it runs
+    // first, and must already see the lock as lost.
+    const ref: { handle?: LockHandle } = {};
+    let heldInListener: boolean | undefined;
+    s.lost.addEventListener('abort', () => (heldInListener = ref.handle?.held));
     const handle = await new Mutex(s, name).lock();
+    ref.handle = handle;
     const lost = handle.lost; // a reference kept from before the stall
     expect(handle.held).toBe(true);
     const etcdctl = rival(['lock', name]);
@@ -102,7 +110,19 @@ describe('ownership after a stalled event loop (real etcd, real stall)', () => {
     expect(isLockError(assertion, 'LOCK_LOST')).toBe(true);
     expect((assertion as Error).cause).toBeInstanceOf(SessionLostError);
     expect((lost.reason as SessionLostError).reason).toBe('deadline');
+    expect(heldInListener).toBe(false);
     expect(await owns).toMatch(new RegExp(`^${name}/`));
+  });
+
+  it("withLock: fn's signal is aborted on its first read after the stall", async () => {
+    const s = await session();
+    let abortedAfterStall: boolean | undefined;
+    const run = withLock(s, '/stall/with-lock', (_handle, signal) => {
+      blockEventLoop(STALL_MS);
+      abortedAfterStall = signal.aborted;
+    });
+    await run.catch(() => undefined); // the unlock of a lost lock may fail; the check is above
+    expect(abortedAfterStall).toBe(true);
   });
 
   it('an Election leader: held is false on the first read, assertHeld throws, etcdctl elect leads', async () => {

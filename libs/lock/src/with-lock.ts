@@ -1,4 +1,4 @@
-import type { Session } from '@etcd-patterns/etcd';
+import { checkOnRead, type Session } from '@etcd-patterns/etcd';
 import { LockError } from './errors';
 import type { LockHandle } from './lock-handle';
 import { Mutex } from './mutex';
@@ -34,6 +34,11 @@ export async function withLock<T>(
 ): Promise<T> {
   const handle = await new Mutex(session, name).lock({ signal: options.signal });
   const linked = new LinkedSignal([handle.lost, options.signal]);
+  // Truthful when `fn` reads it, even right after a stalled event loop (see `checkOnRead`).
+  checkOnRead(linked.signal, () => {
+    const lost = handle.lost;
+    if (lost.aborted) linked.abort(lost.reason);
+  });
   const finished = (): void =>
     linked.abort(new LockError('LOCK_NOT_HELD', `withLock(${JSON.stringify(name)}) finished; the lock was released`));
   let result: T;

@@ -13,15 +13,13 @@ export interface ClockReading {
 }
 
 /**
- * Whether the process was frozen past `deadlineMs` (monotonic) between two readings: the gap,
- * by the monotonic or the wall clock, whichever says more, is longer than `minGapMs` (a stall,
- * not an ordinary tick) and at least the budget that was left at the earlier reading. The wall
- * clock catches a machine that slept (the monotonic clock stood still, the lease's TTL did not);
- * a wall clock set backwards is ignored.
+ * Whether `budgetMs` has passed since `since`, by the monotonic or the wall clock, whichever
+ * says more. The wall clock catches a machine that slept (the monotonic clock stood still, the
+ * lease's TTL did not); a wall clock set backwards is ignored, one set forwards counts (which
+ * fails safe: the session is given up early).
  */
-export function frozenPastDeadline(before: ClockReading, after: ClockReading, deadlineMs: number, minGapMs: number): boolean {
-  const gap = Math.max(after.monoMs - before.monoMs, after.wallMs - before.wallMs);
-  return gap > minGapMs && gap >= deadlineMs - before.monoMs;
+export function budgetSpent(since: ClockReading, now: ClockReading, budgetMs: number): boolean {
+  return Math.max(now.monoMs - since.monoMs, now.wallMs - since.wallMs) >= budgetMs;
 }
 
 /** Reads both clocks. */
@@ -31,21 +29,21 @@ export function readClocks(): ClockReading {
 
 /**
  * A cheap timer-drift check: every `intervalMs` it compares both clocks with the previous tick
- * and calls `onFrozen` when a gap of over twice the interval ate the remaining budget (see
- * {@link frozenPastDeadline}).
- * The timer is unref'd. `deadline()` returns the current monotonic deadline.
+ * and calls `onGap` when more than twice the interval passed (the event loop was blocked, or
+ * the machine slept). The timer is unref'd.
  */
 export class StallGuard {
   private readonly timer: NodeJS.Timeout;
   private last = readClocks();
 
-  constructor(deadline: () => number, onFrozen: () => void, options: StallGuardOptions = {}) {
+  constructor(onGap: () => void, options: StallGuardOptions = {}) {
     const intervalMs = options.intervalMs ?? 100;
+    if (!Number.isFinite(intervalMs) || intervalMs <= 0) throw new RangeError(`stallGuard.intervalMs must be > 0, got ${intervalMs}`);
     this.timer = setInterval(() => {
       const now = readClocks();
-      const frozen = frozenPastDeadline(this.last, now, deadline(), 2 * intervalMs);
+      const gap = Math.max(now.monoMs - this.last.monoMs, now.wallMs - this.last.wallMs);
       this.last = now;
-      if (frozen) onFrozen();
+      if (gap > 2 * intervalMs) onGap();
     }, intervalMs);
     this.timer.unref();
   }

@@ -41,10 +41,22 @@ export class Ownership {
    */
   get lost(): AbortSignal {
     const { session, key, token, verifiedRevision, lostCode } = this.init;
-    if (this.lostLink) return this.lostLink.signal;
+    if (this.lostLink) {
+      // Not only through the link's own check: inside a listener of `session.lost` that runs
+      // before the link's (the link's check is then already on the stack), this still sees it.
+      const sessionLost = session.lost;
+      if (sessionLost.aborted && !this.ended.signal.aborted) this.lostLink.abort(sessionLost.reason);
+      return this.lostLink.signal;
+    }
     const link = new LinkedSignal([session.lost]);
     this.lostLink = link;
-    checkOnRead(link.signal, () => void session.lost.aborted);
+    // Propagates by itself: inside a listener of `session.lost` that runs before this link's,
+    // the link must already read as lost.
+    checkOnRead(link.signal, () => {
+      if (this.ended.signal.aborted) return;
+      const sessionLost = session.lost;
+      if (sessionLost.aborted) link.abort(sessionLost.reason);
+    });
     if (this.ended.signal.aborted || link.signal.aborted) {
       link.dispose();
       return link.signal;
