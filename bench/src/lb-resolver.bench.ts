@@ -1,11 +1,12 @@
 // gRPC balancing: unary throughput through etcd:///svc against a direct channel to the same
-// servers, and latency with one 10x slower server, p2c against round_robin, in one run.
+// servers, latency with one 10x slower server, p2c against round_robin, and how evenly p2c
+// spreads calls over equal servers, in one run.
 import { ServiceRegistry } from '@etcd-patterns/discovery';
 import { Session } from '@etcd-patterns/etcd';
 import { etcdChannelOptions, installEtcdBalancing } from '@etcd-patterns/lb-resolver';
 import * as grpc from '@grpc/grpc-js';
 import { callEcho, EchoClient, EchoServer } from '@etcd-patterns/lb-resolver/testing';
-import { spawn } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
@@ -34,21 +35,29 @@ async function drive(client: grpc.Client, calls: number, concurrency: number): P
 }
 
 /**
- * p2c against round_robin over two servers answering after `fastMs` and one after `slowMs`,
- * each in its own process so the client's figures are not inflated by serving on its event
- * loop. Both policies get the same warm-up, then alternate rounds; p50/p99 are over all rounds.
+ * Echo servers registered under `service`, each in its own process so the client's figures are
+ * not inflated by serving on its event loop; resolves once all are registered.
  */
-async function slowServerRows(ctx: BenchContext, service: string, fastMs: number, slowMs: number, prefix = ''): Promise<BenchRow[]> {
-  const children = await Promise.all(
-    [['slow', slowMs], ['f1', fastMs], ['f2', fastMs]].map(async ([name, delay]) => {
+function echoProcesses(ctx: BenchContext, service: string, servers: ReadonlyArray<readonly [name: string, delayMs: number]>): Promise<ChildProcess[]> {
+  return Promise.all(
+    servers.map(async ([name, delay]) => {
       const child = spawn(process.execPath, ['--import', 'tsx', join(__dirname, '../../libs/lb-resolver/src/testing/echo-process.ts')], {
-        env: { ...process.env, ETCD_ENDPOINTS: ctx.cluster.endpoints.join(','), NAME: String(name), SERVICE: service, DELAY_MS: String(delay), TTL_SECONDS: '30' },
+        env: { ...process.env, ETCD_ENDPOINTS: ctx.cluster.endpoints.join(','), NAME: name, SERVICE: service, DELAY_MS: String(delay), TTL_SECONDS: '30' },
         stdio: ['ignore', 'pipe', 'inherit'],
       });
       await once(createInterface({ input: child.stdout! }), 'line');
       return child;
     }),
   );
+}
+
+/**
+ * p2c against round_robin over two servers answering after `fastMs` and one after `slowMs`
+ * (see {@link echoProcesses}). Both policies get the same warm-up, then alternate rounds;
+ * p50/p99 are over all rounds.
+ */
+async function slowServerRows(ctx: BenchContext, service: string, fastMs: number, slowMs: number, prefix = ''): Promise<BenchRow[]> {
+  const children = await echoProcesses(ctx, service, [['slow', slowMs], ['f1', fastMs], ['f2', fastMs]]);
   const p2c = new EchoClient(`etcd:///${service}`, grpc.credentials.createInsecure(), etcdChannelOptions({ policy: 'p2c', retry: false }));
   const rr = new EchoClient(`etcd:///${service}`, grpc.credentials.createInsecure(), etcdChannelOptions({ policy: 'round_robin', retry: false }));
   const calls = Math.round(2000 * ctx.scale);
@@ -78,6 +87,39 @@ async function slowServerRows(ctx: BenchContext, service: string, fastMs: number
   }
   p2c.close();
   rr.close();
+  for (const child of children) child.kill('SIGTERM');
+  return rows;
+}
+
+/**
+ * How evenly p2c spreads calls over three equal servers (see {@link echoProcesses}), one call
+ * at a time and 8 in flight, against the fair third. Measured as a fresh client would see it:
+ * once every server has answered (every subchannel READY), with no longer warm-up.
+ */
+async function equalServerRows(ctx: BenchContext, service: string): Promise<BenchRow[]> {
+  const names = ['e1', 'e2', 'e3'];
+  const children = await echoProcesses(ctx, service, names.map((name) => [name, 0] as const));
+  const p2c = new EchoClient(`etcd:///${service}`, grpc.credentials.createInsecure(), etcdChannelOptions({ policy: 'p2c', retry: false }));
+  const answered = new Set<string>();
+  for (let i = 0; i < 500 && answered.size < names.length; i++) answered.add((await callEcho(p2c)).server ?? '');
+  if (answered.size < names.length) throw new Error(`equal servers: only ${[...answered].join(', ')} answered`);
+  const calls = Math.round(2000 * ctx.scale);
+  const fair = 100 / names.length;
+  const rows: BenchRow[] = [];
+  for (const inFlight of [1, 8]) {
+    const { samples } = await drive(p2c, calls, inFlight);
+    const shares = names.map((name) => (100 * samples.filter((x) => x.server === name).length) / samples.length);
+    rows.push({
+      bench: 'lb-resolver',
+      metric: `p2c share of calls per server, 3 equal servers, ${inFlight} in flight, ${calls} calls (${shares.map((x) => x.toFixed(1)).join(' / ')} %)`,
+      unit: '% of calls',
+      ours: { max: Math.max(...shares), min: Math.min(...shares) },
+      reference: { max: fair, min: fair },
+      referenceName: 'fair share',
+      target: 'max <= 1.41, min >= 0.6 (20-47 %)',
+    });
+  }
+  p2c.close();
   for (const child of children) child.kill('SIGTERM');
   return rows;
 }
@@ -115,6 +157,7 @@ const bench: Benchmark = {
     const slowRows = [
       ...(await slowServerRows(ctx, 'bench-slow', 5, 50)),
       ...(await slowServerRows(ctx, 'bench-slow-2ms', 2, 20, 'stress: ')),
+      ...(await equalServerRows(ctx, 'bench-equal')),
     ];
     await registry.close();
     await session.close();

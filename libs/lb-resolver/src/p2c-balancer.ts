@@ -74,9 +74,11 @@ interface Stats {
 
 /**
  * Power of two choices, as in go-zero and Kratos: pick two random ready instances and send the
- * call to the one with the lower `(in-flight + 1) x decaying average latency` (see
- * {@link InstanceLoad}). A stalled or paused instance keeps its calls in flight, so its score
- * climbs with every call it is given. An idle instance not picked for a second is picked once to
+ * call to the one with the lower `(in-flight + 1) x decaying typical latency`, or, when their
+ * latencies are too close to tell apart from noise, to the one with fewer calls in flight (see
+ * {@link InstanceLoad.compare}: without that, one of several equal servers took nearly every
+ * call made one at a time). A stalled or paused instance keeps its calls in flight, so it looks
+ * busier with every call it is given. An idle instance not picked for a second is picked once to
  * refresh its figures. An instance whose calls fail `ejectAfterFailures` times in a row is
  * ejected for `ejectionCooldownMs` (unless every instance is ejected), then returns with fresh
  * figures. With `zone` set, instances of that zone are preferred.
@@ -157,7 +159,8 @@ class P2cBalancer extends ChildSetBalancer<P2cConfig> {
     const sb = this.statsOf(b.address);
     if (this.due(sa, now)) return a;
     if (this.due(sb, now)) return b;
-    return sa.load.score(sb.load) <= sb.load.score(sa.load) ? a : b;
+    // a and b are in random order, so a tie (as between equal servers one call at a time) is a coin toss.
+    return sa.load.compare(sb.load) <= 0 ? a : b;
   }
 
   /** An idle instance not picked for a while is picked once to refresh its figures (go-zero's forcePick). */
