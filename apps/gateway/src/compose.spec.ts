@@ -21,7 +21,7 @@ describe('docker-compose.yml: the gateway service', () => {
 
   it('sets valid values', () => {
     expect(() => parseGatewayEnv(environment)).not.toThrow();
-    expect(parseTelemetryEnv(environment)).toMatchObject({ OTEL_SERVICE_NAME: 'gateway', OTEL_SDK_DISABLED: false });
+    expect(parseTelemetryEnv(environment)).toMatchObject({ OTEL_SERVICE_NAME: 'gateway', OTEL_SDK_DISABLED: false, METRICS_PORT: 9464 });
   });
 
   it('builds from the gateway Dockerfile', () => {

@@ -4,6 +4,7 @@ import { EtcdModule } from '@etcd-patterns/nest';
 import { shutdownTelemetry } from '@etcd-patterns/telemetry';
 import type { Logger } from 'pino';
 import type { GatewayEnv } from './env';
+import { AdminController, GatewayClusterOps } from './admin.controller';
 import { ErrorFilter } from './error.filter';
 import { GatewayController } from './gateway.controller';
 import { GrpcClients } from './grpc-clients';
@@ -21,7 +22,7 @@ class GatewayLifecycle implements OnApplicationShutdown {
 }
 
 /** Every controller of the gateway (their routes also feed the 405 answers, see `RouteTable`). */
-const CONTROLLERS = [GatewayController, HealthController];
+const CONTROLLERS = [GatewayController, HealthController, AdminController];
 
 /**
  * The gateway app. Apps run under tsx (esbuild), which emits no decorator metadata: every
@@ -40,6 +41,7 @@ export class GatewayModule {
         { provide: RouteTable, useValue: RouteTable.fromControllers(CONTROLLERS) },
         { provide: APP_FILTER, useClass: ErrorFilter },
         GrpcClients,
+        GatewayClusterOps,
         Readiness,
         GatewayLifecycle,
       ],

@@ -1,7 +1,7 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { createLogger, NestPinoLogger } from '@etcd-patterns/telemetry';
+import { createLogger, metricsUrl, NestPinoLogger } from '@etcd-patterns/telemetry';
 import type { AddressInfo } from 'node:net';
 import { answerClientErrors } from './client-error';
 import { parseGatewayEnv } from './env';
@@ -29,7 +29,7 @@ async function main(): Promise<void> {
   await app.listen(env.GATEWAY_PORT, env.GATEWAY_HOST);
   const { port } = app.getHttpServer().address() as AddressInfo;
   const host = env.GATEWAY_HOST === '0.0.0.0' ? '127.0.0.1' : env.GATEWAY_HOST;
-  log.info({ url: `http://${host}:${port}` }, 'gateway ready');
+  log.info({ url: `http://${host}:${port}`, metrics: await metricsUrl() }, 'gateway ready');
 }
 
 main().catch((error: unknown) => {

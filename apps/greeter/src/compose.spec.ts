@@ -21,7 +21,7 @@ describe('docker-compose.yml: the greeter service', () => {
 
   it('sets valid values', () => {
     expect(() => parseGreeterEnv({ ...environment, GREETER_ADVERTISE_HOST: '127.0.0.1' })).not.toThrow(); // @ip needs a network interface
-    expect(parseTelemetryEnv(environment)).toMatchObject({ OTEL_SERVICE_NAME: 'greeter', OTEL_SDK_DISABLED: false });
+    expect(parseTelemetryEnv(environment)).toMatchObject({ OTEL_SERVICE_NAME: 'greeter', OTEL_SDK_DISABLED: false, METRICS_PORT: 9464 });
   });
 
   it('builds from the greeter Dockerfile', () => {

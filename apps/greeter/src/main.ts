@@ -4,7 +4,7 @@ import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { pickFreePort } from '@etcd-patterns/discovery';
 import { DiscoveryRegistrar } from '@etcd-patterns/nest';
 import { GREETER_PACKAGE, GREETER_PROTO, PROTO_LOADER_OPTIONS } from '@etcd-patterns/protos';
-import { createLogger, NestPinoLogger, traceRegistration } from '@etcd-patterns/telemetry';
+import { createLogger, metricsUrl, NestPinoLogger, traceRegistration } from '@etcd-patterns/telemetry';
 import { parseGreeterEnv } from './env';
 import { GreeterModule } from './greeter.module';
 
@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   await app.listen();
   await traceRegistration('greeter', address, () => app.get(DiscoveryRegistrar).register());
-  log.info({ address, version: env.GREETER_VERSION, zone: env.GREETER_ZONE }, 'greeter ready');
+  log.info({ address, version: env.GREETER_VERSION, zone: env.GREETER_ZONE, metrics: await metricsUrl() }, 'greeter ready');
 }
 
 main().catch((error: unknown) => {

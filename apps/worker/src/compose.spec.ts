@@ -21,7 +21,7 @@ describe('docker-compose.yml: the worker service', () => {
 
   it('sets valid values', () => {
     expect(() => parseWorkerEnv({ ...environment, WORKER_ADVERTISE_HOST: '127.0.0.1' })).not.toThrow(); // @ip needs a network interface
-    expect(parseTelemetryEnv(environment)).toMatchObject({ OTEL_SERVICE_NAME: 'worker', OTEL_SDK_DISABLED: false });
+    expect(parseTelemetryEnv(environment)).toMatchObject({ OTEL_SERVICE_NAME: 'worker', OTEL_SDK_DISABLED: false, METRICS_PORT: 9464 });
   });
 
   it('builds from the worker Dockerfile', () => {

@@ -4,7 +4,7 @@ import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { pickFreePort } from '@etcd-patterns/discovery';
 import { DiscoveryRegistrar } from '@etcd-patterns/nest';
 import { WORKER_PACKAGE, WORKER_PROTO, PROTO_LOADER_OPTIONS } from '@etcd-patterns/protos';
-import { createLogger, NestPinoLogger, traceRegistration } from '@etcd-patterns/telemetry';
+import { createLogger, metricsUrl, NestPinoLogger, traceRegistration } from '@etcd-patterns/telemetry';
 import { parseWorkerEnv } from './env';
 import { WorkerModule } from './worker.module';
 
@@ -33,7 +33,7 @@ async function main(): Promise<void> {
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   await app.listen();
   await traceRegistration('worker', address, () => app.get(DiscoveryRegistrar).register());
-  log.info({ address, version: env.WORKER_VERSION, zone: env.WORKER_ZONE }, 'worker ready');
+  log.info({ address, version: env.WORKER_VERSION, zone: env.WORKER_ZONE, metrics: await metricsUrl() }, 'worker ready');
 }
 
 main().catch((error: unknown) => {

@@ -13,6 +13,8 @@ export {
 export type { ConfigDocument, JsonValue } from './document';
 export { diffDocuments, isEmptyDiff } from './diff';
 export type { ConfigDiff } from './diff';
+export { mergePatch, settingPatch } from './merge-patch';
+export { validateDocument } from './validate-document';
 export type { ConfigMeta, ConfigVersion, ConfigVersionInfo } from './records';
 export { publish } from './publish';
 export type { PublishOptions, PublishResult } from './publish';

@@ -5,6 +5,7 @@ import type { ConfigDocument, JsonValue } from './document';
 import { ConfigError, type ConfigErrorCode } from './errors';
 import { ChangeQueue } from './internal/change-queue';
 import { assembleLive, type LiveState } from './internal/live-state';
+import { recordConfigApplied, recordConfigRejected } from './internal/metrics';
 import { validateWith } from './internal/validate';
 import { ConfigNamespace } from './namespace';
 import { decodeMeta, type ConfigMeta } from './records';
@@ -127,6 +128,10 @@ export interface WatchConfigOptions<S extends z.ZodType> {
  * changes made while disconnected are applied on reconnect (the intermediate ones collapse
  * into the latest state after a compaction). Non-retryable failures (permission denied, bad
  * credentials) end the watch: status `failed`, `ready` rejects, iterations throw.
+ *
+ * **Metrics** (OpenTelemetry, no-ops without a MeterProvider): each applied change counts into
+ * `etcd_patterns.config.applied` and sets the gauge `etcd_patterns.config.version`; each refused
+ * one counts into `etcd_patterns.config.rejected` (by error code), all by `config.namespace`.
  *
  * Starts watching immediately; await {@link HotConfig.ready} for the first value.
  * @throws {ConfigError} `CONFIG_INVALID_NAMESPACE` synchronously for a malformed namespace.
@@ -254,7 +259,7 @@ class WatchedConfig<S extends z.ZodType> implements HotConfig<z.output<S>> {
         (kv) => this.readMeta(kv),
       );
     } catch (error) {
-      this.report(this.refused(toEtcdError(error), revision));
+      this.reject(this.refused(toEtcdError(error), revision));
       return;
     }
     const version = live.meta?.version ?? 0;
@@ -262,12 +267,12 @@ class WatchedConfig<S extends z.ZodType> implements HotConfig<z.output<S>> {
       if (this.applied === undefined && this.options.defaultValue !== undefined) {
         this.validateAndApply(this.options.defaultValue as ConfigDocument, '', 0, revision, undefined, 'default');
       } else if (this.applied !== undefined && this.applied.change.source !== 'default') {
-        this.report(new ConfigError('CONFIG_NOT_FOUND', `config ${this.ns.name}: every key was deleted at revision ${revision}; keeping version ${this.version}`));
+        this.reject(new ConfigError('CONFIG_NOT_FOUND', `config ${this.ns.name}: every key was deleted at revision ${revision}; keeping version ${this.version}`));
       }
       return;
     }
     if (live.drift && this.options.outOfBand === 'reject') {
-      this.report(
+      this.reject(
         new ConfigError('CONFIG_OUT_OF_BAND', `config ${this.ns.name}: the settings at revision ${revision} were written without publish (they do not match version ${version}); keeping version ${this.version}`),
       );
       return;
@@ -295,7 +300,7 @@ class WatchedConfig<S extends z.ZodType> implements HotConfig<z.output<S>> {
       revision,
     );
     if (!checked.ok) {
-      this.report(checked.error);
+      this.reject(checked.error);
       return;
     }
     const previous = this.applied?.change;
@@ -316,6 +321,7 @@ class WatchedConfig<S extends z.ZodType> implements HotConfig<z.output<S>> {
     };
     this.applied = { change, canonical };
     this.status = 'live';
+    recordConfigApplied(this.ns.name, version, source);
     if (!this.readySettled) {
       this.readySettled = true;
       this.resolveReady(change.value);
@@ -351,6 +357,12 @@ class WatchedConfig<S extends z.ZodType> implements HotConfig<z.output<S>> {
   private refused(error: EtcdPatternsError, revision: number): EtcdPatternsError {
     const keeping = this.applied ? `; keeping version ${this.version}` : '';
     return new ConfigError(error.code as ConfigErrorCode, `config ${this.ns.name} at revision ${revision} cannot be read${keeping}: ${error.message}`, { cause: error });
+  }
+
+  // A change refused (the last value stays): counted, then reported.
+  private reject(error: EtcdPatternsError): void {
+    recordConfigRejected(this.ns.name, error.code);
+    this.report(error);
   }
 
   private report(error: EtcdPatternsError): void {

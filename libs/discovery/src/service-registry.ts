@@ -10,6 +10,7 @@ import {
   type Etcd3,
 } from '@etcd-patterns/etcd';
 import { DiscoveryArgumentError } from './errors';
+import { recordRegistration, recordReregistration } from './internal/metrics';
 import { encodeInstanceValue, instanceKey, normalizePrefix, servicePrefix, validateMetadata } from './naming';
 import { Registration } from './registration';
 import type { InstanceMetadata } from './service-instance';
@@ -42,6 +43,18 @@ export interface RegisterOptions {
 
 const BATCH = 128;
 
+/** What the registry keeps per registration. */
+interface Entry {
+  readonly registration: Registration;
+  readonly value: string;
+  /** Revision of the last write (0 before the first). */
+  writtenRevision: number;
+  /** Lease of the last write (undefined before the first). */
+  writtenLease: string | undefined;
+  /** The key was seen deleted behind our back since the last write. */
+  keyDeleted: boolean;
+}
+
 /**
  * Registers service instances under `<prefix>/<service>/<host:port>` with the value format
  * of etcd's Go naming package, all attached to one shared lease: keepalive cost grows with
@@ -55,10 +68,14 @@ const BATCH = 128;
  * deleted behind our back (e.g. `etcdctl del`) and puts it back. `deregister()` deletes the key
  * at once, only if it is still attached to our lease. A process killed with SIGKILL leaves
  * its keys until the TTL expires.
+ *
+ * **Metrics** (OpenTelemetry, no-ops without a MeterProvider): first writes count into
+ * `etcd_patterns.discovery.registrations`, writes on a new lease or after a deleted key into
+ * `etcd_patterns.discovery.reregistrations` (by `reason`), both by `discovery.service`.
  */
 export class ServiceRegistry implements AsyncDisposable {
   private readonly prefix: string;
-  private readonly entries = new Map<string, { registration: Registration; value: string; writtenRevision: number }>();
+  private readonly entries = new Map<string, Entry>();
   private readonly guards = new Map<string, AbortController>();
   private readonly tracked = new WeakSet<Session>();
   private readonly closed = new AbortController();
@@ -98,7 +115,7 @@ export class ServiceRegistry implements AsyncDisposable {
     const metadata = validateMetadata(options.metadata);
     if (this.entries.has(key)) throw new DiscoveryArgumentError(`${key} is already registered by this registry`);
     const registration = new Registration(key, options.service, options.address, metadata, (r) => this.deregister(r), () => void this.liveSession());
-    this.entries.set(key, { registration, value: encodeInstanceValue(options.address, metadata), writtenRevision: 0 });
+    this.entries.set(key, { registration, value: encodeInstanceValue(options.address, metadata), writtenRevision: 0, writtenLease: undefined, keyDeleted: false });
     this.guard(options.service);
     try {
       this.enqueue([registration]);
@@ -234,6 +251,7 @@ export class ServiceRegistry implements AsyncDisposable {
             // Deregistered while this put was in flight: its delete may have landed first.
             void this.deleteKey(r.key, session);
           } else {
+            this.count(entry, session.leaseId);
             entry.writtenRevision = revision;
             if (!session.lost.aborted) r.setState('registered');
           }
@@ -251,6 +269,18 @@ export class ServiceRegistry implements AsyncDisposable {
         await abortableSleep(backoff.next(), this.closed.signal).catch(() => undefined);
       }
     }
+  }
+
+  // First write: a registration; a write on a new lease (a lost lease takes its keys with it)
+  // or after the key was deleted on the same lease: a re-registration; a repeated write on the
+  // same lease (a coalescing overlap): neither.
+  private count(entry: Entry, leaseId: string): void {
+    const service = entry.registration.service;
+    if (entry.writtenLease === undefined) recordRegistration(service);
+    else if (entry.writtenLease !== leaseId) recordReregistration(service, 'new-lease');
+    else if (entry.keyDeleted) recordReregistration(service, 'key-deleted');
+    entry.writtenLease = leaseId;
+    entry.keyDeleted = false;
   }
 
   // One watch per service: puts back our keys when they disappear while we hold the lease.
@@ -284,7 +314,11 @@ export class ServiceRegistry implements AsyncDisposable {
               }
             }
             if (missing.length > 0) {
-              for (const r of missing) r.setState('recovering');
+              for (const r of missing) {
+                const entry = this.entries.get(r.key);
+                if (entry) entry.keyDeleted = true;
+                r.setState('recovering');
+              }
               this.enqueue(missing);
             }
             backoff.reset();

@@ -10,6 +10,11 @@
  * - `ETCD_LEASE_NOT_FOUND`: the lease expired or was revoked (not retryable).
  * - `ETCD_COMPACTED`: a revision older than the compaction point was asked for.
  * - `ETCD_INVALID_ARGUMENT`: etcd rejected the request as malformed.
+ * - `ETCD_NOSPACE`: the cluster is full: its backend reached `--quota-backend-bytes` and the
+ *   NOSPACE alarm is raised. Reads and deletes still work; writes fail until an operator
+ *   compacts, defragments and disarms (not retryable by waiting).
+ * - `ETCD_CORRUPT`: a member raised the CORRUPT alarm (its data disagrees with the others);
+ *   the cluster refuses writes until an operator replaces the member (not retryable).
  * - `ETCD_CLIENT_CLOSED`: the client was closed.
  * - `SESSION_LOST`: the session's lease is gone or may be gone (see {@link SessionLostReason}).
  * - `ABORTED`: the caller's AbortSignal fired.
@@ -24,6 +29,8 @@ export type EtcdErrorCode =
   | 'ETCD_LEASE_NOT_FOUND'
   | 'ETCD_COMPACTED'
   | 'ETCD_INVALID_ARGUMENT'
+  | 'ETCD_NOSPACE'
+  | 'ETCD_CORRUPT'
   | 'ETCD_CLIENT_CLOSED'
   | 'SESSION_LOST'
   | 'ABORTED'

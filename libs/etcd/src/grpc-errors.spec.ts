@@ -23,6 +23,14 @@ describe('toEtcdError', () => {
     expect(toEtcdError(new GRPCInvalidArgumentError('etcdserver: too many operations in txn request')).code).toBe('ETCD_INVALID_ARGUMENT');
   });
 
+  it('gives the NOSPACE and CORRUPT alarms their own codes, so "full" differs from "unreachable"', () => {
+    const full = Object.assign(new Error('8 RESOURCE_EXHAUSTED: etcdserver: mvcc: database space exceeded'), { code: status.RESOURCE_EXHAUSTED });
+    expect(toEtcdError(full, 'put')).toMatchObject({ code: 'ETCD_NOSPACE', retryable: false, message: expect.stringContaining('put: the cluster is out of space') });
+    expect(toEtcdError(new Error('etcdserver: mvcc: database space exceeded')).code).toBe('ETCD_NOSPACE');
+    const corrupt = Object.assign(new Error('15 DATA_LOSS: etcdserver: corrupt cluster'), { code: status.DATA_LOSS });
+    expect(toEtcdError(corrupt)).toMatchObject({ code: 'ETCD_CORRUPT', retryable: false });
+  });
+
   it('keeps the cause and passes EtcdPatternsError through', () => {
     const cause = new Error('boom');
     expect(toEtcdError(cause)).toMatchObject({ code: 'ETCD_INTERNAL', cause });

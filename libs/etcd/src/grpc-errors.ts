@@ -30,11 +30,17 @@ const BY_STATUS: ReadonlyMap<number, EtcdErrorCode> = new Map([
   [GrpcStatus.OUT_OF_RANGE, 'ETCD_COMPACTED'],
   [GrpcStatus.INVALID_ARGUMENT, 'ETCD_INVALID_ARGUMENT'],
   [GrpcStatus.CANCELLED, 'ETCD_UNAVAILABLE'],
+  [GrpcStatus.RESOURCE_EXHAUSTED, 'ETCD_NOSPACE'],
+  [GrpcStatus.DATA_LOSS, 'ETCD_CORRUPT'],
 ]);
 
 // etcd answers a request without credentials on an auth-enabled cluster with INVALID_ARGUMENT
 // "etcdserver: user name is empty"; to the caller that is an authentication failure.
 const MISSING_CREDENTIALS = /user name is empty/;
+// The alarms etcd raises refuse writes with these messages (RESOURCE_EXHAUSTED and DATA_LOSS);
+// callers must tell "cluster full" and "member corrupt" from "unreachable".
+const NOSPACE = /database space exceeded/;
+const CORRUPT = /corrupt cluster/;
 
 /**
  * Converts anything etcd3 or grpc-js throws into an {@link EtcdPatternsError}, by class or
@@ -46,6 +52,12 @@ export function toEtcdError(error: unknown, context?: string): EtcdPatternsError
   const message = error instanceof Error ? error.message : String(error);
   if (MISSING_CREDENTIALS.test(message)) {
     return new EtcdPatternsError('ETCD_AUTH_FAILED', `${prefix}etcd requires credentials (auth is enabled): ${message}`, { cause: error });
+  }
+  if (NOSPACE.test(message)) {
+    return new EtcdPatternsError('ETCD_NOSPACE', `${prefix}the cluster is out of space (NOSPACE alarm): compact, defragment and disarm: ${message}`, { cause: error });
+  }
+  if (CORRUPT.test(message)) {
+    return new EtcdPatternsError('ETCD_CORRUPT', `${prefix}a member's data is corrupt (CORRUPT alarm): ${message}`, { cause: error });
   }
   for (const [cls, code] of BY_CLASS) {
     if (error instanceof cls) return new EtcdPatternsError(code, prefix + message, { cause: error });

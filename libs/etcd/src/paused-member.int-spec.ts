@@ -47,4 +47,21 @@ describe('a frozen member in a 3-member cluster', () => {
       frozen.resume();
     }
   });
+
+  it('sends writes to another member when one is down (a call never sent is safe to retry)', async () => {
+    const down = (await cluster.follower())!;
+    await down.kill();
+    try {
+      const writer = await createEtcdClient({ endpoints: cluster.endpoints });
+      try {
+        // etcd3 picks a member at random per call: about 1 in 3 would land on the dead one.
+        for (let i = 0; i < 30; i++) await writer.put(`/test/down/k${i}`).value('v').exec();
+        expect(await writer.getAll().prefix('/test/down/').keys()).toHaveLength(30);
+      } finally {
+        writer.close();
+      }
+    } finally {
+      await down.start();
+    }
+  });
 });

@@ -5,6 +5,7 @@ import { abortableSleep, Backoff } from './internal/backoff';
 import { KeepaliveChannel } from './internal/keepalive-channel';
 import { budgetSpent, readClocks, StallGuard, type ClockReading, type StallGuardOptions } from './internal/stall-guard';
 import { checkOnRead } from './checked-signal';
+import { recordKeepaliveFailure, recordSessionLoss } from './internal/metrics';
 
 /** Why a session's `lost` signal fired. */
 export type SessionLostReason =
@@ -73,6 +74,10 @@ export interface SessionOptions {
  * run then), even through a reference to `lost` kept from earlier. **A late reply does not
  * revive it:** a keepalive answered during a stall but processed after the deadline leaves the
  * session lost, because another process may already own what it guarded.
+ *
+ * **Metrics** (OpenTelemetry, no-ops without a MeterProvider): failed keepalives count into
+ * `etcd_patterns.etcd.session.keepalive_failures`, losses (not `close()`/`abandon()`) into
+ * `etcd_patterns.etcd.session.losses` by `reason`.
  */
 export class Session implements AsyncDisposable {
   private readonly controller = new AbortController();
@@ -201,7 +206,9 @@ export class Session implements AsyncDisposable {
     } catch (error) {
       this.keepalive.close();
       this.client.leaseClient.leaseRevoke({ ID: this.leaseId }).catch(() => undefined);
-      throw toEtcdError(error, 'first keepalive');
+      const e = toEtcdError(error, 'first keepalive');
+      recordKeepaliveFailure(e.code);
+      throw e;
     }
   }
 
@@ -255,8 +262,9 @@ export class Session implements AsyncDisposable {
         this.armDeadline();
         backoff.reset();
         await abortableSleep(ttlMs / 3, signal, { unref: true });
-      } catch {
+      } catch (error) {
         if (signal.aborted) return;
+        recordKeepaliveFailure(toEtcdError(error).code);
         this.keepalive.reset();
         await abortableSleep(backoff.next(), signal, { unref: true }).catch(() => undefined);
       }
@@ -278,6 +286,7 @@ export class Session implements AsyncDisposable {
     this.stop.abort();
     this.keepalive.close();
     this.controller.abort(new SessionLostError(reason, this.leaseId));
+    if (reason !== 'closed' && reason !== 'abandoned') recordSessionLoss(reason);
     if (reason === 'deadline' || reason === 'stalled') {
       // We stopped acting as owner; make sure the server agrees soon, if it can be reached.
       this.client.leaseClient.leaseRevoke({ ID: this.leaseId }).catch(() => undefined);

@@ -3,6 +3,7 @@ import { abortError, EtcdPatternsError } from './errors';
 import { toEtcdError } from './grpc-errors';
 import { abortableSleep, Backoff } from './internal/backoff';
 import { LinkedAbort } from './internal/linked-signal';
+import { recordWatchReconnect, recordWatchRelist } from './internal/metrics';
 import { WatchConnection } from './internal/watch-connection';
 import { prefixRangeEnd, toKeyValue, type KeyValue, type WatchEvent } from './key-value';
 
@@ -75,6 +76,9 @@ interface Listing {
  * Retryable failures are retried forever with jittered backoff; non-retryable ones (permission
  * denied, bad credentials) end the iteration with an {@link EtcdPatternsError}. Aborting the
  * signal, or leaving a `for await` loop, ends the iteration and closes the stream.
+ * Reconnects and compaction re-reads are counted in {@link PrefixWatch.stats} and in the
+ * OpenTelemetry counters `etcd_patterns.etcd.watch.reconnects` and
+ * `etcd_patterns.etcd.watch.compaction_relists` (no-ops without a MeterProvider).
  *
  * Iterating the returned object twice runs two independent watches.
  */
@@ -102,6 +106,7 @@ async function* iterate(
     if (signal.aborted) throw abortError(signal);
     if (!e.retryable) throw e;
     stats.reconnects++;
+    recordWatchReconnect(e.code);
     await abortableSleep(backoff.next(), signal);
   };
   const list = async (): Promise<Listing> => {
@@ -146,6 +151,7 @@ async function* iterate(
               const reconciled = reconcile(known, await list(), compactRevision);
               next = reconciled.revision + 1;
               stats.compactions++;
+              recordWatchRelist();
               stats.revision = reconciled.revision;
               yield reconciled;
               break;

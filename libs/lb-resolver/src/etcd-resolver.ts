@@ -1,7 +1,7 @@
 import { discover, type ServiceInstance, type ServiceWatcher } from '@etcd-patterns/discovery';
 import type { Etcd3, EtcdPatternsError } from '@etcd-patterns/etcd';
 import { experimental, status, type ChannelOptions } from '@grpc/grpc-js';
-import { INSTANCE_METADATA_KEY } from './instance-attributes';
+import { INSTANCE_METADATA_KEY, INSTANCE_SERVICE_KEY } from './instance-attributes';
 import { matchesTarget, parseEtcdTarget, type EtcdTarget } from './target';
 
 /** Options for {@link registerEtcdResolver}. */
@@ -108,7 +108,8 @@ export function registerEtcdResolver(options: EtcdResolverOptions): string {
         );
       } else {
         const metadata = new Map(list.map((i) => [i.address, i.metadata]));
-        this.listener(experimental.statusOrFromValue(list.map(toEndpoint)), { [INSTANCE_METADATA_KEY]: metadata }, null, 'etcd');
+        const attributes = { [INSTANCE_METADATA_KEY]: metadata, [INSTANCE_SERVICE_KEY]: this.target.service };
+        this.listener(experimental.statusOrFromValue(list.map(toEndpoint)), attributes, null, 'etcd');
       }
       options.onResolved?.(this.targetText, list);
     }

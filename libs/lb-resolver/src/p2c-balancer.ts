@@ -132,7 +132,7 @@ class P2cBalancer extends ChildSetBalancer<P2cConfig> {
         const chosen = this.choose(candidates, now);
         const s = this.statsOf(chosen.address);
         s.lastPick = now;
-        const result = chosen.leaf.getPicker().pick(args);
+        const result = this.counted(chosen, chosen.leaf.getPicker().pick(args));
         if (result.pickResultType !== experimental.PickResultType.COMPLETE) return result;
         const tracker = s.load.picked();
         return wrapPick(

@@ -58,7 +58,7 @@ class WeightedRoundRobinBalancer extends ChildSetBalancer<WrrConfig> {
         }
         const chosen = candidates[best]!;
         this.current.set(chosen.address, bestValue - total);
-        return chosen.leaf.getPicker().pick(args);
+        return this.counted(chosen, chosen.leaf.getPicker().pick(args));
       },
     };
   }

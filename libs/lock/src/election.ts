@@ -4,6 +4,7 @@ import { toLeaderInfo, type LeaderChange, type LeaderInfo } from './leader-info'
 import { Leadership } from './leadership';
 import { LinkedSignal, raceSignal } from './internal/abort';
 import { cleanUpKey } from './internal/clean-up';
+import { recordLeadershipChange } from './internal/metrics';
 import { nameKeys, validateName, type NameKeys } from './internal/names';
 import { observeLeader } from './internal/observe-leader';
 import { firstCreatedOp } from './internal/ops';
@@ -50,6 +51,10 @@ export interface ObserveOptions {
  * Every key under `NAME/` counts as a candidate: never store other data under that prefix.
  *
  * Constructing an `Election` does no I/O.
+ *
+ * **Metrics** (OpenTelemetry, no-ops without a MeterProvider): winning counts into
+ * `etcd_patterns.lock.leadership.changes` as `elected`, the first `resign()` as `resigned`, or
+ * `lost` when leadership was lost before it (`runAsLeader` always resigns), by `election.name`.
  */
 export class Election {
   private readonly keys: NameKeys;
@@ -117,6 +122,7 @@ export class Election {
         notHeldCode: 'ELECTION_NOT_LEADER',
       });
       const leadership = new Leadership(session, name, key, queued.createRevision, queued.value.toString('utf8'), ownership);
+      recordLeadershipChange(name, 'elected');
       if (leadership.value !== value) {
         try {
           await leadership.proclaim(value, { signal: options.signal });

@@ -3,6 +3,7 @@ import type { ComparatorBuilder, ICompare, IOperation, IRequestOp, ITxnResponse 
 import type { Session } from '@etcd-patterns/etcd';
 import { LockError } from './errors';
 import { LinkedSignal, raceSignal } from './internal/abort';
+import { recordLeadershipChange } from './internal/metrics';
 import { createRevisionIs, putOp } from './internal/ops';
 import type { Ownership } from './internal/ownership';
 
@@ -21,6 +22,7 @@ export interface LeadershipCallOptions {
  */
 export class Leadership implements AsyncDisposable {
   private currentValue: string;
+  private endRecorded = false;
 
   /** @internal Created by `Election`. */
   constructor(
@@ -145,6 +147,10 @@ export class Leadership implements AsyncDisposable {
    *   background); non-retryable etcd errors.
    */
   resign(options: LeadershipCallOptions = {}): Promise<void> {
+    if (!this.endRecorded) {
+      this.endRecorded = true;
+      recordLeadershipChange(this.name, this.ownership.wasLost() ? 'lost' : 'resigned');
+    }
     return this.ownership.release(options.signal);
   }
 

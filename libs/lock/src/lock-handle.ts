@@ -1,4 +1,5 @@
 import type { ComparatorBuilder, ICompare, IOperation, IRequestOp, ITxnResponse } from 'etcd3';
+import { recordLockHold } from './internal/metrics';
 import type { Ownership } from './internal/ownership';
 
 /** Options of {@link LockHandle.unlock}. */
@@ -19,6 +20,9 @@ export interface UnlockOptions {
  * {@link token} and the system should reject tokens lower than the highest it has seen.
  */
 export class LockHandle implements AsyncDisposable {
+  private readonly acquiredAtMs = performance.now();
+  private holdRecorded = false;
+
   /** @internal Created by `Mutex`. */
   constructor(
     /** The lock name. */
@@ -112,6 +116,10 @@ export class LockHandle implements AsyncDisposable {
    *   such as `ETCD_PERMISSION_DENIED`.
    */
   unlock(options: UnlockOptions = {}): Promise<void> {
+    if (!this.holdRecorded) {
+      this.holdRecorded = true;
+      recordLockHold(performance.now() - this.acquiredAtMs, this.ownership.wasLost());
+    }
     return this.ownership.release(options.signal);
   }
 

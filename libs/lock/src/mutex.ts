@@ -7,6 +7,7 @@ import { Ownership } from './internal/ownership';
 import { enqueue, type EnqueueState } from './internal/queue-key';
 import { waitDeletes } from './internal/wait-deletes';
 import { cleanUpKey } from './internal/clean-up';
+import { recordLockWait, type LockWaitOutcome } from './internal/metrics';
 
 /** Options of {@link Mutex.lock}. */
 export interface MutexLockOptions {
@@ -39,6 +40,10 @@ export interface MutexTryLockOptions {
  * Every key under `NAME/` counts as a waiter: never store other data under that prefix.
  *
  * Constructing a `Mutex` does no I/O.
+ *
+ * **Metrics** (OpenTelemetry, no-ops without a MeterProvider): every `lock()`/`tryLock()` is
+ * timed into `etcd_patterns.lock.wait.duration`, every hold (acquisition to `unlock()`) into
+ * `etcd_patterns.lock.hold.duration`. Lock names are not recorded (they often carry ids).
  *
  * @example
  * await using held = await new Mutex(session, 'jobs/nightly').lock({ signal });
@@ -96,7 +101,20 @@ export class Mutex {
     return this.acquire(options.signal, false);
   }
 
+  // Times the whole wait into `etcd_patterns.lock.wait.duration`.
   private async acquire(callerSignal: AbortSignal | undefined, wait: boolean): Promise<LockHandle | undefined> {
+    const started = performance.now();
+    let outcome: LockWaitOutcome = 'failed';
+    try {
+      const handle = await this.queueAndWait(callerSignal, wait);
+      outcome = handle ? 'acquired' : 'taken';
+      return handle;
+    } finally {
+      recordLockWait(performance.now() - started, outcome);
+    }
+  }
+
+  private async queueAndWait(callerSignal: AbortSignal | undefined, wait: boolean): Promise<LockHandle | undefined> {
     throwIfAborted(callerSignal);
     const { session } = this;
     const { prefix, key, name } = this.keys;

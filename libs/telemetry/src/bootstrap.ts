@@ -13,6 +13,8 @@ import { BatchSpanProcessor, NodeTracerProvider, type SpanProcessor } from '@ope
 import { ATTR_SERVICE_NAME } from '@opentelemetry/semantic-conventions';
 import { isEtcdGrpcMethod } from './etcd-methods';
 import { parseTelemetryEnv } from './env';
+import { shutdownMetrics } from './metrics';
+import { resolveServiceName } from './service-name';
 
 /** Options of {@link startTelemetry}. */
 export interface StartTelemetryOptions {
@@ -59,7 +61,7 @@ export function startTelemetry(options: StartTelemetryOptions = {}): TelemetryHa
   const env = parseTelemetryEnv(options.env);
   if (env.OTEL_SDK_DISABLED) return { exporting: false, shutdown: async () => undefined };
   diag.setLogger(diagLogger, DiagLogLevel.ERROR);
-  const serviceName = env.OTEL_SERVICE_NAME ?? options.serviceName ?? defaultServiceName();
+  const serviceName = resolveServiceName(env.OTEL_SERVICE_NAME, options.serviceName);
   const processors: SpanProcessor[] = [...(options.spanProcessors ?? [])];
   const endpoint = env.OTEL_EXPORTER_OTLP_ENDPOINT;
   if (endpoint !== undefined) {
@@ -99,7 +101,8 @@ export function startTelemetry(options: StartTelemetryOptions = {}): TelemetryHa
 }
 
 /**
- * Flushes and stops the tracer provider installed by {@link startTelemetry}, wherever it was
+ * Flushes and stops the tracer provider installed by {@link startTelemetry} and the meter
+ * provider installed by `startMetrics` (closing its `/metrics` endpoint), wherever they were
  * started (the bootstrap file runs before the app and keeps no handle the app could reach).
  * Call it last in a graceful shutdown. Safe when telemetry is off; never throws.
  */
@@ -107,11 +110,9 @@ export async function shutdownTelemetry(): Promise<void> {
   const global = trace.getTracerProvider();
   const provider = global instanceof ProxyTracerProvider ? global.getDelegate() : global;
   const stoppable = provider as { shutdown?: () => Promise<void> };
-  if (typeof stoppable.shutdown === 'function') await stoppable.shutdown().catch(() => undefined);
-}
-
-function defaultServiceName(): string {
-  const script = process.argv[1] ?? 'app';
-  return script.split(/[\\/]/).slice(-3, -2)[0] ?? 'app';
+  await Promise.all([
+    typeof stoppable.shutdown === 'function' ? stoppable.shutdown().catch(() => undefined) : undefined,
+    shutdownMetrics(),
+  ]);
 }
 

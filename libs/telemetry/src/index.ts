@@ -1,5 +1,7 @@
 export { startTelemetry, shutdownTelemetry } from './bootstrap';
 export type { StartTelemetryOptions, TelemetryHandle } from './bootstrap';
+export { startMetrics, metricsUrl, shutdownMetrics } from './metrics';
+export type { StartMetricsOptions, MetricsHandle } from './metrics';
 export { telemetryEnvSchema, parseTelemetryEnv } from './env';
 export type { TelemetryEnv } from './env';
 export { isEtcdGrpcMethod } from './etcd-methods';

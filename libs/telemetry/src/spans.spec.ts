@@ -58,7 +58,7 @@ describe('pattern spans', () => {
 
 describe('telemetry environment', () => {
   it('reads the standard variables and refuses bad ones', () => {
-    expect(parseTelemetryEnv({})).toEqual({ OTEL_SDK_DISABLED: false, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' });
+    expect(parseTelemetryEnv({})).toEqual({ OTEL_SDK_DISABLED: false, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf', METRICS_PORT: 0, METRICS_HOST: '0.0.0.0' });
     expect(parseTelemetryEnv({ OTEL_SDK_DISABLED: 'true', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318' })).toMatchObject({ OTEL_SDK_DISABLED: true });
     expect(() => parseTelemetryEnv({ OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc', OTEL_EXPORTER_OTLP_ENDPOINT: 'nope' })).toThrow(
       /^invalid telemetry environment: OTEL_EXPORTER_OTLP_ENDPOINT: .*; OTEL_EXPORTER_OTLP_PROTOCOL: /,

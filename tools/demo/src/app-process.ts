@@ -4,7 +4,7 @@ import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 
 /** The reference apps. */
-export type AppName = 'gateway' | 'greeter' | 'worker';
+export type AppName = 'gateway' | 'greeter' | 'worker' | 'backup';
 
 /** Repository root (this file is `tools/demo/src/app-process.ts`). */
 export const REPO_ROOT = resolve(__dirname, '../../..');

@@ -4,12 +4,15 @@
 //     ETCD_ENDPOINTS when set;
 //   - the default greeter config published to dev/greeter (unless one is published already);
 //   - 3 greeters (zones a, b, c), 2 workers and the gateway on DEMO_GATEWAY_PORT (default 8080);
+//   - 2 backup replicas (apps/backup): the elected one snapshots etcd every 30 s into tmp/demo-backups;
 //   - URLs and example requests printed; Ctrl-C stops everything in order (gateway, workers,
 //     greeters: each deregisters and drains; then etcd).
 //
 // Telemetry: without OTEL_EXPORTER_OTLP_ENDPOINT, a built-in trace viewer on 127.0.0.1:DEMO_TRACES_PORT
 // (default 16686) receives every app's spans and shows them at /traces (see demo-traces.ts). Set
 // OTEL_EXPORTER_OTLP_ENDPOINT (e.g. http://localhost:4318 of a local Jaeger) to export there instead.
+// Each app serves Prometheus metrics at /metrics on consecutive ports from DEMO_METRICS_PORT
+// (default 9464; see demo-metrics.ts), printed with the other URLs.
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { join } from 'node:path';
@@ -19,6 +22,7 @@ import { createEtcdClient } from '@etcd-patterns/etcd';
 import { AppProcess, REPO_ROOT, type AppName } from './app-process';
 import { DEFAULT_GREETER_CONFIG } from './default-config';
 import { demoNetworkEnv } from './demo-env';
+import { demoMetricsPorts } from './demo-metrics';
 import { startDemoTraces, type DemoTraces } from './demo-traces';
 import { formatLogLine } from './log-line';
 
@@ -71,8 +75,8 @@ async function main(): Promise<void> {
   const stopAll = async (): Promise<void> => {
     if (stopping) return;
     stopping = true;
-    say('\nstopping: gateway, workers, greeters (each deregisters and drains), then etcd ...');
-    const order: AppName[] = ['gateway', 'worker', 'greeter'];
+    say('\nstopping: backups (the leader resigns), gateway, workers, greeters (each deregisters and drains), then etcd ...');
+    const order: AppName[] = ['backup', 'gateway', 'worker', 'greeter'];
     for (const app of order) await Promise.all(apps.filter((a) => a.app === app).map((a) => a.stop()));
     await traces?.receiver?.close(); // after the apps: their last spans are flushed on shutdown
     if (etcd && etcd.child.exitCode === null) {
@@ -115,10 +119,13 @@ async function main(): Promise<void> {
     traces = await startDemoTraces();
     say(traces.description);
     // Loopback unless DEMO_HOST says otherwise: the demo is not exposed to the network.
-    const base = { ...demoNetworkEnv(process.env['DEMO_HOST'] || undefined), ETCD_ENDPOINTS: endpoints, CONFIG_NAMESPACE: NAMESPACE, ...traces.env };
+    const host = process.env['DEMO_HOST'] || undefined;
+    const base = { ...demoNetworkEnv(host), ETCD_ENDPOINTS: endpoints, CONFIG_NAMESPACE: NAMESPACE, ...traces.env, METRICS_HOST: host ?? '127.0.0.1' };
+    // One metrics port per app, in this order: greeters, workers, the gateway.
+    const metricsPorts = await demoMetricsPorts(6, { host });
     const specs: Array<{ app: AppName; instance: string; env: Record<string, string> }> = [
-      ...['a', 'b', 'c'].map((zone, i) => ({ app: 'greeter' as const, instance: `greeter-${i + 1}`, env: { ...base, GREETER_ZONE: `zone-${zone}` } })),
-      ...[1, 2].map((i) => ({ app: 'worker' as const, instance: `worker-${i}`, env: { ...base, WORKER_ITEM_DELAY_MS: '500' } })),
+      ...['a', 'b', 'c'].map((zone, i) => ({ app: 'greeter' as const, instance: `greeter-${i + 1}`, env: { ...base, GREETER_ZONE: `zone-${zone}`, METRICS_PORT: metricsPorts[i]! } })),
+      ...[1, 2].map((i) => ({ app: 'worker' as const, instance: `worker-${i}`, env: { ...base, WORKER_ITEM_DELAY_MS: '500', METRICS_PORT: metricsPorts[2 + i]! } })),
     ];
     say('starting 3 greeters and 2 workers ...');
     let color = 0;
@@ -133,13 +140,27 @@ async function main(): Promise<void> {
       return app;
     };
     await Promise.all(specs.map(startApp));
-    const gateway = await startApp({ app: 'gateway', instance: 'gateway', env: { ...base, GATEWAY_PORT: gatewayPort } });
+    const gateway = await startApp({ app: 'gateway', instance: 'gateway', env: { ...base, GATEWAY_PORT: gatewayPort, METRICS_PORT: metricsPorts[5]! } });
     const url = String((await gateway.waitForLog((e) => e['msg'] === 'gateway ready'))['url']);
-    const epctl = 'libs/config/bin/epctl';
+    // Two backup replicas: the elected one takes a verified snapshot every 30 s into tmp/demo-backups.
+    const backupDir = join(REPO_ROOT, 'tmp', 'demo-backups');
+    const backupEnv = { ...base, BACKUP_DIR: backupDir, BACKUP_NAME: 'demo', BACKUP_INTERVAL_MS: '30000', BACKUP_KEEP: '5', HTTP_HOST: host ?? '127.0.0.1', HTTP_PORT: '0', METRICS_PORT: '0' };
+    const backups = await Promise.all([1, 2].map((i) => startApp({ app: 'backup', instance: `backup-${i}`, env: backupEnv })));
+    const backupHealth = await Promise.all(backups.map(async (b) => String((await b.waitForLog((e) => e['msg'] === 'backup ready'))['health'])));
+    const metricsLines = await Promise.all(
+      [...apps].sort((a, b) => a.instance.localeCompare(b.instance)).map(async (a) => {
+        const served = (await a.waitForLog((e) => e['msg'] === `${a.app} ready`))['metrics'];
+        return `    ${a.instance.padEnd(10)}${typeof served === 'string' ? served : 'not served (METRICS_PORT=off, or see its log)'}`;
+      }),
+    );
+    const epctl = 'npx epctl';
     say(`
 The demo is running. etcd: ${endpoints}
   gateway   ${url}
+  backups   ${backupHealth.join('  ')}   (GET /health: leader, last backup; files in ${backupDir})
   ${traces.description}
+  metrics (Prometheus text format; every metric is listed in libs/telemetry/README.md):
+${metricsLines.join('\n')}
 
 Try:
   curl -i '${url}/hello?name=Ada'          (x-trace-id: the trace of this request)

@@ -1,11 +1,13 @@
 // End-to-end: gateway, greeters and workers as real processes (node --import tsx) against a real
-// 3-member etcd cluster, with telemetry exported to an OTLP/HTTP JSON sink in this test.
+// 3-member etcd cluster, with telemetry exported to an OTLP/HTTP JSON sink in this test, and each
+// app's Prometheus metrics served on a port the OS picks.
 import { randomUUID } from 'node:crypto';
 import { publish, rollback } from '@etcd-patterns/config';
 import { AppProcess, type AppName } from '@etcd-patterns/demo';
 import { createEtcdClient, watchPrefix, type Etcd3 } from '@etcd-patterns/etcd';
 import { EtcdCluster } from '@etcd-patterns/etcd-cluster';
 import { OtlpSink, type SinkSpan } from './otlp-sink';
+import { parsePrometheusText, sumOf, type PrometheusSample } from './prometheus-text';
 import { waitFor } from './wait-for';
 
 jest.setTimeout(90_000);
@@ -34,6 +36,8 @@ describe('reference apps end to end (real processes, 3-member etcd)', () => {
     ETCD_SESSION_TTL_SECONDS: '3',
     OTEL_EXPORTER_OTLP_ENDPOINT: sink.endpoint,
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+    METRICS_HOST: '127.0.0.1',
+    METRICS_PORT: '0',
     ...extra,
   });
 
@@ -61,6 +65,16 @@ describe('reference apps end to end (real processes, 3-member etcd)', () => {
   };
 
   const job = async (id: string): Promise<Record<string, unknown>> => (await http('GET', `/jobs/${id}`)).body;
+
+  /** Scrapes the app's `/metrics` (its URL is in its ready line). */
+  const scrape = async (proc: AppProcess): Promise<PrometheusSample[]> => {
+    const ready = await proc.waitForLog((e) => e['msg'] === `${proc.app} ready`);
+    const url = String(ready['metrics']);
+    expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+    const res = await fetch(url, { signal: AbortSignal.timeout(10_000) });
+    expect(res.status).toBe(200);
+    return parsePrometheusText(await res.text());
+  };
 
   beforeAll(async () => {
     [cluster, sink] = await Promise.all([EtcdCluster.start({ size: 3 }), OtlpSink.start()]);
@@ -109,6 +123,57 @@ describe('reference apps end to end (real processes, 3-member etcd)', () => {
     expect(config.status).toBe(200);
     expect(config.body).toMatchObject({ namespace: NAMESPACE, version: 1, values: { template: 'Hello, {name}!' } });
     expect(config.body['versions']).toEqual([expect.objectContaining({ version: 1, author: 'e2e', message: 'initial' })]);
+  });
+
+  it('serves Prometheus metrics from every app: picks per greeter, registrations, config, leadership, etcd latency', async () => {
+    const registry = (await http('GET', '/services?service=greeter')).body['services'] as Record<string, Array<{ address: string; metadata: { instance: string } }>>;
+    const addressOf = new Map(registry['greeter']!.map((i) => [i.metadata.instance, i.address]));
+    const answered = new Set<string>();
+    for (let i = 0; i < 10; i++) {
+      const r = await http('GET', '/hello?name=Metrics');
+      expect(r.status).toBe(200);
+      answered.add(String(r.body['instance']));
+    }
+
+    // The gateway: picks per greeter instance address (p2c), and etcd calls by method.
+    const gw = await scrape(gateway);
+    for (const instance of answered) {
+      const picks = sumOf(gw, 'etcd_patterns_lb_resolver_picks_total', { discovery_service: 'greeter', server_address: addressOf.get(instance)!, lb_policy: 'etcd_p2c' });
+      expect({ instance, picked: picks > 0 }).toEqual({ instance, picked: true });
+    }
+    expect(sumOf(gw, 'etcd_patterns_lb_resolver_picks_total', { discovery_service: 'greeter' })).toBeGreaterThanOrEqual(11);
+    expect(sumOf(gw, 'etcd_patterns_etcd_request_duration_count', { rpc_service: 'etcdserverpb.KV', rpc_method: 'Range' })).toBeGreaterThan(0);
+    expect(gw.some((s) => s.name === 'target_info' && s.labels['service_name'] === 'gateway')).toBe(true);
+
+    // Each greeter: its registration, the config version it applied, its etcd calls.
+    for (const greeter of greeters) {
+      const samples = await scrape(greeter);
+      expect(sumOf(samples, 'etcd_patterns_discovery_registrations_total', { discovery_service: 'greeter', otel_scope_name: '@etcd-patterns/discovery' })).toBe(1);
+      expect(sumOf(samples, 'etcd_patterns_config_applied_total', { config_namespace: NAMESPACE, config_source: 'publish' })).toBeGreaterThanOrEqual(1);
+      expect(sumOf(samples, 'etcd_patterns_config_version', { config_namespace: NAMESPACE })).toBeGreaterThanOrEqual(1);
+      expect(sumOf(samples, 'etcd_patterns_etcd_request_duration_count', { rpc_service: 'etcdserverpb.KV', rpc_method: 'Txn' })).toBeGreaterThan(0);
+    }
+
+    // The workers: their registrations, and the requeue leader's election.
+    const leader = await Promise.race(workers.map((w) => w.waitForLog((e) => e['msg'] === 'elected: re-queueing jobs of dead workers').then(() => w)));
+    for (const worker of workers) {
+      const samples = await scrape(worker);
+      expect(sumOf(samples, 'etcd_patterns_discovery_registrations_total', { discovery_service: 'worker' })).toBe(1);
+      const elected = sumOf(samples, 'etcd_patterns_lock_leadership_changes_total', { election_name: '/elections/worker-requeue', change: 'elected' });
+      if (worker === leader) expect(elected).toBe(1);
+    }
+  });
+
+  it('shows the cluster read-only at /admin/cluster (libs/ops): every endpoint, one leader, members, no alarm', async () => {
+    const view = await http('GET', '/admin/cluster');
+    expect(view.status).toBe(200);
+    const endpoints = view.body['endpoints'] as Array<{ ok: boolean; isLeader: boolean; version: string }>;
+    expect(endpoints).toHaveLength(3);
+    expect(endpoints.every((e) => e.ok && e.version.length > 0)).toBe(true);
+    expect(endpoints.filter((e) => e.isLeader)).toHaveLength(1);
+    expect((view.body['members'] as Array<{ name: string }>).map((m) => m.name).sort()).toEqual(['m0', 'm1', 'm2']);
+    expect(view.body).toMatchObject({ healthy: true, alarms: [] });
+    expect((await http('POST', '/admin/cluster')).status).toBe(405);
   });
 
   it('answers bad requests with 4xx and a clear JSON message, unknown routes with 404', async () => {

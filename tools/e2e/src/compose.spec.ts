@@ -24,8 +24,8 @@ const flag = (s: Service, name: string): string | undefined =>
   s.command?.find((c) => c.startsWith(`--${name}=`))?.slice(name.length + 3);
 
 describe('docker-compose.yml', () => {
-  it('has the etcd cluster, etcdkeeper, Jaeger and the three apps', () => {
-    expect(Object.keys(services).sort()).toEqual(['etcd-1', 'etcd-2', 'etcd-3', 'etcdkeeper', 'gateway', 'greeter', 'jaeger', 'worker']);
+  it('has the etcd cluster, etcdkeeper, Jaeger, Prometheus and the three apps', () => {
+    expect(Object.keys(services).sort()).toEqual(['backup', 'etcd-1', 'etcd-2', 'etcd-3', 'etcdkeeper', 'gateway', 'greeter', 'jaeger', 'prometheus', 'worker']);
   });
 
   it('runs etcd as a real 3-member cluster from the official image', () => {
@@ -53,6 +53,7 @@ describe('docker-compose.yml', () => {
       'etcdkeeper:8088': true,
       'jaeger:16686': true,
       'jaeger:4318': true,
+      'prometheus:9090': true,
       'gateway:8080': true,
     });
     expect(new Set(hostPorts.map(([, port]) => port)).size).toBe(hostPorts.length);

@@ -20,7 +20,9 @@ describe('fail-fast environment validation', () => {
     ['greeter', { GREETER_PORT: 'abc' }, /^greeter: invalid environment: ETCD_ENDPOINTS: is required .*; GREETER_PORT: /],
     ['worker', { ETCD_ENDPOINTS: 'e:1', WORKER_CONCURRENCY: '0' }, /^worker: invalid environment: WORKER_CONCURRENCY: /],
     ['gateway', { ETCD_ENDPOINTS: 'e:1', GREETER_TARGET: 'dns:///greeter' }, /^gateway: invalid environment: GREETER_TARGET: /],
+    ['backup', { ETCD_ENDPOINTS: 'e:1', BACKUP_DIR: 'relative', BACKUP_INTERVAL_MS: '10' }, /^backup: invalid environment: BACKUP_DIR: must be an absolute path; BACKUP_INTERVAL_MS: /],
     ['gateway', { ETCD_ENDPOINTS: 'e:1', OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' }, /^invalid telemetry environment: OTEL_EXPORTER_OTLP_PROTOCOL: /],
+    ['worker', { ETCD_ENDPOINTS: 'e:1', METRICS_PORT: 'http' }, /^invalid telemetry environment: METRICS_PORT: must be a port number/],
   ])('%s exits with code 78 and a clear message (%j)', async (app, env, message) => {
     const { code, stderr } = await run(app, env);
     expect(code).toBe(78);

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, mkdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { EtcdMember } from './etcd-member';
+import { EtcdMember, type EtcdMemberRuntime, type EtcdMemberSpec } from './etcd-member';
 import { findEtcdBinary } from './find-etcd';
 import { freePorts } from './free-port';
 import { EtcdMemberStartError } from './member-start-error';
@@ -44,13 +44,57 @@ const START_ATTEMPTS = 3;
 export class EtcdCluster {
   private closed = false;
 
+  private readonly list: EtcdMember[];
+
   private constructor(
-    /** The members, in start order. */
-    readonly members: readonly EtcdMember[],
+    members: readonly EtcdMember[],
     /** Root of the data directories and logs. */
     readonly baseDir: string,
     readonly keepData: boolean,
-  ) {}
+    private readonly runtime: EtcdMemberRuntime,
+  ) {
+    this.list = [...members];
+  }
+
+  /** The members, in start order (members added with {@link startJoining} last). */
+  get members(): readonly EtcdMember[] {
+    return this.list;
+  }
+
+  /** The founding `--initial-cluster` (`m0=http://...,m1=...`), e.g. for a snapshot restore. */
+  get initialCluster(): string {
+    return this.runtime.initialCluster;
+  }
+
+  /**
+   * Picks ports and a data directory for a new member called `name`, without starting it: add
+   * it to the cluster first (member add, with `spec.peerUrl`), then {@link startJoining}.
+   */
+  async newMemberSpec(name: string): Promise<EtcdMemberSpec> {
+    if (this.list.some((m) => m.name === name)) throw new Error(`a member is already called ${name}`);
+    const [client, peer] = await freePorts(2);
+    return { name, clientUrl: `http://127.0.0.1:${client}`, peerUrl: `http://127.0.0.1:${peer}`, dataDir: join(this.baseDir, `${name}.etcd`) };
+  }
+
+  /**
+   * Starts a member that was added to the running cluster (`--initial-cluster-state existing`),
+   * with the `--initial-cluster` that member add returned, and counts it as a member of this
+   * cluster from then on.
+   */
+  async startJoining(spec: EtcdMemberSpec, initialCluster: string): Promise<EtcdMember> {
+    const member = new EtcdMember(spec, { ...this.runtime, initialCluster, initialClusterState: 'existing' });
+    this.list.push(member);
+    await member.start();
+    return member;
+  }
+
+  /** Kills a member (SIGKILL) and stops counting it (after it was removed from the cluster). */
+  async forget(member: EtcdMember): Promise<void> {
+    await member.kill();
+    await member.closeLog();
+    const index = this.list.indexOf(member);
+    if (index >= 0) this.list.splice(index, 1);
+  }
 
   /**
    * Starts the members and resolves once the cluster has a leader and is healthy. When a member
@@ -98,6 +142,7 @@ export class EtcdCluster {
       specs.map((spec) => new EtcdMember(spec, runtime)),
       baseDir,
       options.keepData ?? process.env['ETCD_KEEP_DATA'] === '1',
+      runtime,
     );
   }
 

@@ -25,6 +25,8 @@ export interface EtcdMemberRuntime {
   readonly clusterToken: string;
   readonly logDir: string;
   readonly extraArgs: readonly string[];
+  /** `new` for the founding members (default), `existing` for a member joining a running cluster. */
+  readonly initialClusterState?: 'new' | 'existing';
 }
 
 const RECENT_OUTPUT_BYTES = 16 * 1024;
@@ -85,7 +87,7 @@ export class EtcdMember {
       '--initial-advertise-peer-urls', spec.peerUrl,
       '--initial-cluster', runtime.initialCluster,
       '--initial-cluster-token', runtime.clusterToken,
-      '--initial-cluster-state', 'new',
+      '--initial-cluster-state', runtime.initialClusterState ?? 'new',
       '--logger', 'zap',
       '--log-level', 'warn',
       ...runtime.extraArgs,

@@ -27,10 +27,16 @@ function isReadOnly(service: string, method: string, payload: unknown): boolean 
   return [...(txn.success ?? []), ...(txn.failure ?? [])].every((op) => op.request_range !== undefined);
 }
 
+// grpc-js fails a call with this when the member's channel has no connection at all (refused,
+// down): the request was never sent, so even a write can safely go to another member.
+const NEVER_SENT = /No connection established/;
+
 /**
  * Makes etcd3's connection pool retry read-only calls (on another member) when a member is
  * unreachable, and never retry anything else: a write that failed with UNAVAILABLE may have
- * been applied, so only the caller, who knows whether it is idempotent, may repeat it.
+ * been applied, so only the caller, who knows whether it is idempotent, may repeat it. The one
+ * exception is a call grpc-js never sent ("No connection established": the member is down),
+ * which is retried on another member whatever it is.
  * etcd3's own default retries every call three times, writes included.
  */
 export function installReadRetry(pool: ICallable<unknown>, attempts: number): void {
@@ -46,7 +52,8 @@ export function installReadRetry(pool: ICallable<unknown>, attempts: number): vo
       try {
         return await exec<T>(service, method, payload, options);
       } catch (error) {
-        if (attempt >= retries || !toEtcdError(error).retryable) throw error;
+        const neverSent = attempt < attempts - 1 && NEVER_SENT.test(error instanceof Error ? error.message : '');
+        if (!neverSent && (attempt >= retries || !toEtcdError(error).retryable)) throw error;
       }
     }
   };

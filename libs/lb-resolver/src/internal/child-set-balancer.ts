@@ -1,5 +1,7 @@
-import type { ChannelOptions, experimental } from '@grpc/grpc-js';
+import { experimental, type ChannelOptions } from '@grpc/grpc-js';
+import { serviceNameFrom } from '../instance-attributes';
 import { ChildSet, type Child } from './child-set';
+import { recordPick } from './metrics';
 
 /**
  * Base of the custom policies: one {@link ChildSet} of leaf subchannels, the config type
@@ -9,6 +11,8 @@ import { ChildSet, type Child } from './child-set';
 export abstract class ChildSetBalancer<Config extends experimental.TypedLoadBalancingConfig> implements experimental.LoadBalancer {
   protected readonly children: ChildSet;
   protected config: Config;
+  /** Service name of the channel's target, for metrics (`''` when not resolved by etcd). */
+  private service = '';
 
   constructor(
     helper: experimental.ChannelControlHelper,
@@ -23,6 +27,15 @@ export abstract class ChildSetBalancer<Config extends experimental.TypedLoadBala
   /** Builds the picker over the READY children. */
   protected abstract picker(ready: readonly Child[]): experimental.Picker;
 
+  /**
+   * Returns `result`, counting it in `etcd_patterns.lb_resolver.picks` when it sends the call to
+   * `child` (a COMPLETE pick). Policies pass every pick of a child through here.
+   */
+  protected counted(child: Child, result: experimental.PickResult): experimental.PickResult {
+    if (result.pickResultType === experimental.PickResultType.COMPLETE) recordPick(this.service, child.address, this.policyName);
+    return result;
+  }
+
   /** Called after each accepted address update (e.g. to drop statistics of removed addresses). */
   protected afterUpdate(): void {
     // nothing by default
@@ -36,6 +49,7 @@ export abstract class ChildSetBalancer<Config extends experimental.TypedLoadBala
   ): boolean {
     if (!(config instanceof this.configClass)) return false;
     this.config = config;
+    this.service = serviceNameFrom(options);
     this.children.update(endpoints, options, note);
     this.afterUpdate();
     return true;

@@ -77,6 +77,14 @@ export class Ownership {
     return link.signal;
   }
 
+  /**
+   * Whether ownership was lost so far (session lost, or the key seen deleted), without starting
+   * the key watch: for metrics at release time.
+   */
+  wasLost(): boolean {
+    return this.init.session.lost.aborted || (this.lostLink?.signal.aborted ?? false);
+  }
+
   /** True until released or lost; checks the session's deadline when read. */
   get held(): boolean {
     return !this.ended.signal.aborted && !this.lost.aborted;

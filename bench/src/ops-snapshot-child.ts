@@ -1,0 +1,34 @@
+// Child process of ops.bench.ts (not a benchmark itself: main.ts only loads `*.bench.ts`).
+// Saves one snapshot with `saveSnapshot`, as a user's backup process would, so that it can be
+// timed from spawn to exit exactly as `etcdctl snapshot save` is, and so that its peak RSS is
+// its own and not the bench runner's.
+//
+//   node --import tsx bench/src/ops-snapshot-child.ts ENDPOINT FILE digest|full
+//
+// Prints one JSON line: { bytes, tookMs, startMaxRssKb, maxRssKb } where `startMaxRssKb` is
+// the peak RSS once modules are loaded and the client is connected (before the snapshot) and
+// `maxRssKb` the peak at the end (`process.resourceUsage().maxRSS`, kilobytes).
+import { createEtcdClient } from '@etcd-patterns/etcd';
+import { saveSnapshot } from '@etcd-patterns/ops';
+
+async function main(): Promise<void> {
+  const [endpoint, file, verify] = process.argv.slice(2);
+  if (!endpoint || !file || (verify !== 'digest' && verify !== 'full')) throw new Error('usage: ops-snapshot-child ENDPOINT FILE digest|full');
+  const client = await createEtcdClient({ endpoints: [endpoint] });
+  try {
+    const startMaxRssKb = process.resourceUsage().maxRSS;
+    const saved = await saveSnapshot(client, file, { verify });
+    const maxRssKb = process.resourceUsage().maxRSS;
+    process.stdout.write(`${JSON.stringify({ bytes: saved.bytes, tookMs: saved.tookMs, startMaxRssKb, maxRssKb })}\n`);
+  } finally {
+    client.close();
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error: unknown) => {
+    process.stderr.write(`${error instanceof Error ? error.stack : String(error)}\n`);
+    process.exit(1);
+  },
+);
