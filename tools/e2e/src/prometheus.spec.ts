@@ -13,6 +13,7 @@ interface Service {
   expose?: string[];
   volumes?: string[];
   environment?: Record<string, string>;
+  deploy?: { replicas?: number };
 }
 
 interface ScrapeConfig {
@@ -63,7 +64,10 @@ describe('deploy/prometheus.yml against docker-compose.yml', () => {
   });
 
   it("scrapes every app on the port it serves /metrics on, and every etcd member's client URL", () => {
-    for (const app of ['gateway', 'greeter', 'worker']) {
+    // Every service that serves metrics (sets METRICS_PORT), the three reference apps at least.
+    const apps = Object.keys(services).filter((name) => services[name]!.environment?.['METRICS_PORT'] !== undefined);
+    expect(apps).toEqual(expect.arrayContaining(['gateway', 'greeter', 'worker']));
+    for (const app of apps) {
       const environment = services[app]!.environment ?? {};
       expect(targets.filter(([name]) => name === app).map(([, port]) => port)).toEqual([Number(environment['METRICS_PORT'])]);
       expect(environment['METRICS_HOST']).toBe('0.0.0.0');
@@ -73,9 +77,9 @@ describe('deploy/prometheus.yml against docker-compose.yml', () => {
       expect(targets.filter(([name]) => name === member).map(([, port]) => port)).toEqual([2379]);
     }
     // Replicated services are found through DNS (one A record per replica), not one static name.
-    for (const app of ['greeter', 'worker']) {
+    for (const app of apps.filter((name) => (services[name]!.deploy?.replicas ?? 1) > 1)) {
       const job = config.scrape_configs.find((c) => c.dns_sd_configs?.some((d) => d.names.includes(app)));
-      expect(job?.dns_sd_configs?.[0]).toMatchObject({ type: 'A' });
+      expect({ app, discovery: job?.dns_sd_configs?.[0]?.type }).toEqual({ app, discovery: 'A' });
     }
   });
 });
