@@ -18,8 +18,6 @@ import { EtcdPatternsError, type EtcdPatternsErrorOptions } from '@etcd-patterns
  *   longer leads.
  * - `ELECTION_LOST`: reason of `Leadership.lost` when the leader key was deleted by someone else;
  *   thrown by `Leadership.assertHeld()` once leadership is lost for any reason.
- * - `ELECTION_BUSY`: `campaign` was called on an `Election` object that is already campaigning
- *   or leading (not retryable).
  */
 export type LockErrorCode =
   | 'LOCK_INVALID_NAME'
@@ -28,8 +26,7 @@ export type LockErrorCode =
   | 'LOCK_LOST'
   | 'ELECTION_SESSION_EXPIRED'
   | 'ELECTION_NOT_LEADER'
-  | 'ELECTION_LOST'
-  | 'ELECTION_BUSY';
+  | 'ELECTION_LOST';
 
 /**
  * Error thrown by `@etcd-patterns/lock`. An {@link EtcdPatternsError} with one of the

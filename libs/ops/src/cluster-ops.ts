@@ -7,7 +7,10 @@ export interface ClusterOpsOptions extends EtcdClientOptions {
    * in time is reported as unreachable; it never fails the whole call. Default 2000.
    */
   readonly probeTimeoutMs?: number;
-  /** Deadline of a defragmentation, which blocks the member while it runs, in ms. Default 120000. */
+  /**
+   * Deadline of the long maintenance calls, in ms: defragmentation (which blocks the member
+   * while it runs), physical compaction and leader moves. Default 120000.
+   */
   readonly defragTimeoutMs?: number;
   /** Aborts the connection check. */
   readonly signal?: AbortSignal;

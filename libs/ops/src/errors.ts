@@ -6,8 +6,8 @@ import { EtcdPatternsError } from '@etcd-patterns/etcd';
  * `ETCD_PERMISSION_DENIED`, ...). Match on these, never on message text.
  *
  * - `OPS_MEMBER_NOT_FOUND`: no member has that name, id or URL; nothing was changed.
- * - `OPS_ENDPOINT_UNREACHABLE`: the one endpoint an operation must talk to (defragment,
- *   snapshot) did not answer; nothing was changed.
+ * - `OPS_ENDPOINT_UNREACHABLE`: the one member an operation must talk to (defragment, move
+ *   leader) did not answer, or a backup's snapshot stream stalled; nothing was changed (retryable).
  * - `OPS_SNAPSHOT_INVALID`: a snapshot file is truncated, corrupt or fails its SHA-256 or
  *   bbolt checks; it must not be restored.
  * - `OPS_TOOL_MISSING`: etcd's own restore tool (`etcdutl`, or `etcdctl` on etcd 3.4) is not
