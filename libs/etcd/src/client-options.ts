@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { EtcdPatternsError } from './errors';
 
@@ -10,12 +9,23 @@ export interface EtcdClientOptions {
   readonly username?: string;
   /** Env: `ETCD_PASSWORD`. */
   readonly password?: string;
-  /** PEM CA bundle path. Env: `ETCD_CA_FILE`. Setting any TLS file switches to TLS. */
+  /**
+   * PEM CA bundle path. Env: `ETCD_CA_FILE`. Setting any TLS file (or an `https://` endpoint)
+   * switches to TLS; without a CA file the server is checked against Node's built-in roots
+   * (plus `NODE_EXTRA_CA_CERTS`).
+   */
   readonly caFile?: string;
-  /** PEM client certificate path. Env: `ETCD_CERT_FILE`. */
+  /** PEM client certificate path (with `keyFile`). Env: `ETCD_CERT_FILE`. */
   readonly certFile?: string;
-  /** PEM client key path. Env: `ETCD_KEY_FILE`. */
+  /** PEM client key path (with `certFile`). Env: `ETCD_KEY_FILE`. */
   readonly keyFile?: string;
+  /**
+   * How often the TLS files are re-read, in ms (default 10000). A certificate, key or CA
+   * replaced on disk is used from the next connection on (after a member restart or a dropped
+   * link); open connections keep theirs. A new certificate is taken only with a key that
+   * matches it.
+   */
+  readonly tlsReloadIntervalMs?: number;
   /** Deadline of every unary call, in ms (streams have none). Default 5000. */
   readonly callTimeoutMs?: number;
   /** How long {@link createEtcdClient} waits for the first answer, in ms. Default 3000. */
@@ -26,6 +36,12 @@ export interface EtcdClientOptions {
   readonly keepaliveTimeoutMs?: number;
   /** Probe the cluster before returning (default true). */
   readonly verify?: boolean;
+  /**
+   * HTTP/2 flow-control window of the connections, in bytes (grpc-js default 64 KiB). A larger
+   * window speeds up bulk streams (snapshots: grpc-js, unlike grpc-go, does not grow it by
+   * itself) at the cost of up to that many bytes buffered per connection. Default: grpc-js's.
+   */
+  readonly flowControlWindowBytes?: number;
 }
 
 /** Fully resolved and validated client options. */
@@ -34,11 +50,13 @@ export interface ResolvedEtcdClientOptions {
   readonly tls: boolean;
   readonly auth: { readonly username: string; readonly password: string } | undefined;
   readonly tlsFiles: { readonly caFile?: string; readonly certFile?: string; readonly keyFile?: string };
+  readonly tlsReloadIntervalMs: number;
   readonly callTimeoutMs: number;
   readonly connectTimeoutMs: number;
   readonly keepaliveTimeMs: number;
   readonly keepaliveTimeoutMs: number;
   readonly verify: boolean;
+  readonly flowControlWindowBytes: number | undefined;
 }
 
 const endpoint = z
@@ -60,11 +78,13 @@ const schema = z
     caFile: z.string().min(1).optional(),
     certFile: z.string().min(1).optional(),
     keyFile: z.string().min(1).optional(),
+    tlsReloadIntervalMs: z.number().int().positive().default(10_000),
     callTimeoutMs: z.number().int().positive().default(5000),
     connectTimeoutMs: z.number().int().positive().default(3000),
     keepaliveTimeMs: z.number().int().min(5000).default(10_000),
     keepaliveTimeoutMs: z.number().int().positive().default(5000),
     verify: z.boolean().default(true),
+    flowControlWindowBytes: z.number().int().min(65_535).max(1 << 30).optional(),
   })
   .refine((o) => (o.username === undefined) === (o.password === undefined), {
     message: 'username and password must be given together',
@@ -115,30 +135,12 @@ export function resolveClientOptions(
     tls,
     auth: o.username === undefined ? undefined : { username: o.username, password: o.password ?? '' },
     tlsFiles: { caFile: o.caFile, certFile: o.certFile, keyFile: o.keyFile },
+    tlsReloadIntervalMs: o.tlsReloadIntervalMs,
     callTimeoutMs: o.callTimeoutMs,
     connectTimeoutMs: o.connectTimeoutMs,
     keepaliveTimeMs: o.keepaliveTimeMs,
     keepaliveTimeoutMs: o.keepaliveTimeoutMs,
     verify: o.verify,
+    flowControlWindowBytes: o.flowControlWindowBytes,
   };
-}
-
-/**
- * Reads the TLS files named in the options.
- * @throws {EtcdPatternsError} `ETCD_INVALID_CONFIG` when a file cannot be read.
- */
-export function readTlsFiles(
-  files: ResolvedEtcdClientOptions['tlsFiles'],
-): { rootCertificate: Buffer; privateKey?: Buffer; certChain?: Buffer } | undefined {
-  const read = (path: string | undefined, what: string): Buffer | undefined => {
-    if (path === undefined) return undefined;
-    try {
-      return readFileSync(path);
-    } catch (error) {
-      throw new EtcdPatternsError('ETCD_INVALID_CONFIG', `cannot read the ${what} file ${path}`, { cause: error });
-    }
-  };
-  const ca = read(files.caFile, 'CA');
-  if (!ca) return undefined;
-  return { rootCertificate: ca, privateKey: read(files.keyFile, 'key'), certChain: read(files.certFile, 'certificate') };
 }

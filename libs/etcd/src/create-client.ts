@@ -1,12 +1,13 @@
 import { noop } from 'cockatiel';
 import { Etcd3, type ICallable, type IOptions } from 'etcd3';
-import { readTlsFiles, resolveClientOptions, type EtcdClientOptions } from './client-options';
-import { EtcdPatternsError, throwIfAborted } from './errors';
+import { resolveClientOptions, type EtcdClientOptions } from './client-options';
+import { EtcdPatternsError, EtcdTlsError, throwIfAborted } from './errors';
 import { toEtcdError } from './grpc-errors';
 import { installReadRetry } from './internal/read-retry';
 import { abortableSleep } from './internal/backoff';
 import { memberFaultPolicies } from './internal/member-breaker';
 import { installCallTiming } from './internal/timed-calls';
+import { createReloadingTlsCredentials, type ReloadingTlsCredentials } from './internal/tls-credentials';
 
 /** Options for {@link createEtcdClient}. */
 export interface CreateEtcdClientOptions extends EtcdClientOptions {
@@ -37,23 +38,32 @@ export function poolOf(client: Etcd3): ICallable<unknown> {
  * `verify: false`, the cluster is asked for its status before the client is returned, so a
  * wrong endpoint or password fails here, within `connectTimeoutMs` (default 3 s).
  *
- * @throws {EtcdPatternsError} `ETCD_INVALID_CONFIG` for malformed options, `ETCD_UNAVAILABLE`
- *   when no member answers in time, `ETCD_AUTH_FAILED` for wrong credentials, `ABORTED`.
+ * With TLS files (`caFile`, `certFile`/`keyFile`), the files are re-read every
+ * `tlsReloadIntervalMs` and each new connection uses the latest ones: rotate a certificate on
+ * disk and the client picks it up at its next reconnect, without a restart.
+ *
+ * @throws {EtcdPatternsError} `ETCD_INVALID_CONFIG` for malformed options or unreadable TLS
+ *   files, `ETCD_UNAVAILABLE` when no member answers in time, `ETCD_AUTH_FAILED` for wrong
+ *   credentials, `ETCD_TLS_FAILED` ({@link EtcdTlsError}, at once, not after the connect
+ *   deadline) when the server's certificate is not trusted, does not name the endpoint or
+ *   expired, when the server rejects the client certificate, or when the client certificate has
+ *   expired, `ABORTED`.
  */
 export async function createEtcdClient(options: CreateEtcdClientOptions = {}): Promise<Etcd3> {
   throwIfAborted(options.signal);
   const resolved = resolveClientOptions(options);
-  const credentials = readTlsFiles(resolved.tlsFiles);
+  const { caFile, certFile } = resolved.tlsFiles;
+  const tls = caFile || certFile ? createReloadingTlsCredentials(resolved.tlsFiles, resolved.tlsReloadIntervalMs) : undefined;
   const members = memberFaultPolicies(resolved.endpoints.length);
   const etcdOptions: IOptions = {
     hosts: [...resolved.endpoints],
-    credentials,
     auth: resolved.auth ? { ...resolved.auth } : undefined,
     grpcOptions: {
       'grpc.keepalive_time_ms': resolved.keepaliveTimeMs,
       'grpc.keepalive_timeout_ms': resolved.keepaliveTimeoutMs,
       'grpc.initial_reconnect_backoff_ms': 100,
       'grpc.max_reconnect_backoff_ms': 2000,
+      ...(resolved.flowControlWindowBytes ? { 'grpc-node.flow_control_window': resolved.flowControlWindowBytes } : {}),
     },
     defaultCallOptions: (context) =>
       context.isStream ? {} : { deadline: Date.now() + resolved.callTimeoutMs },
@@ -64,6 +74,7 @@ export async function createEtcdClient(options: CreateEtcdClientOptions = {}): P
     },
   };
   const client = new Etcd3(etcdOptions);
+  if (tls) installChannelCredentials(client, tls);
   installReadRetry(poolOf(client), resolved.endpoints.length + 1);
   installCallTiming(poolOf(client));
   if (!resolved.verify) return client;
@@ -72,8 +83,35 @@ export async function createEtcdClient(options: CreateEtcdClientOptions = {}): P
     return client;
   } catch (error) {
     client.close();
+    if (error instanceof EtcdTlsError) {
+      // Name the files, so "not trusted by the CA" says which CA.
+      const files = [caFile && `CA file ${caFile}`, certFile && `certificate ${certFile}`].filter(Boolean).join(', ');
+      const hint = error.reason === 'client-rejected' && !certFile ? '; the cluster requires a client certificate: set ETCD_CERT_FILE and ETCD_KEY_FILE' : '';
+      throw new EtcdTlsError(error.reason, `${error.message}${hint}${files ? ` [${files}]` : ''}`, { cause: error.cause });
+    }
     throw error;
   }
+}
+
+/**
+ * etcd3 only builds credentials from buffers (`grpc.credentials.createSsl`), which fixes the
+ * certificate for the life of the client. Its pool keeps the credentials on each `Host` and on
+ * the token authenticator, and creates gRPC clients from them lazily (again after each reset),
+ * so replacing them before the first call is enough to make every connection use reloading
+ * credentials. Closing the client stops the reloading.
+ */
+function installChannelCredentials(client: Etcd3, tls: ReloadingTlsCredentials): void {
+  const pool = poolOf(client) as unknown as {
+    hosts: Array<{ channelCredentials: unknown }>;
+    authenticator: { credentials: unknown };
+  };
+  for (const host of pool.hosts) host.channelCredentials = tls.channel;
+  pool.authenticator.credentials = tls.channel;
+  const close = client.close.bind(client);
+  client.close = () => {
+    close();
+    tls.close();
+  };
 }
 
 async function verifyConnection(

@@ -15,6 +15,10 @@
  *   compacts, defragments and disarms (not retryable by waiting).
  * - `ETCD_CORRUPT`: a member raised the CORRUPT alarm (its data disagrees with the others);
  *   the cluster refuses writes until an operator replaces the member (not retryable).
+ * - `ETCD_TLS_FAILED`: the TLS handshake failed: the server's certificate is not signed by the
+ *   CA in `ETCD_CA_FILE`, does not name the endpoint, or expired; or the server rejected the
+ *   client certificate (not retryable: fix the files). Thrown as {@link EtcdTlsError}, whose
+ *   `reason` says which.
  * - `ETCD_CLIENT_CLOSED`: the client was closed.
  * - `SESSION_LOST`: the session's lease is gone or may be gone (see {@link SessionLostReason}).
  * - `ABORTED`: the caller's AbortSignal fired.
@@ -31,6 +35,7 @@ export type EtcdErrorCode =
   | 'ETCD_INVALID_ARGUMENT'
   | 'ETCD_NOSPACE'
   | 'ETCD_CORRUPT'
+  | 'ETCD_TLS_FAILED'
   | 'ETCD_CLIENT_CLOSED'
   | 'SESSION_LOST'
   | 'ABORTED'
@@ -64,6 +69,38 @@ export class EtcdPatternsError extends Error {
     this.name = new.target.name;
     this.code = code;
     this.retryable = options.retryable ?? RETRYABLE.has(code as EtcdErrorCode);
+  }
+}
+
+/**
+ * Why a TLS connection to etcd failed:
+ * - `server-untrusted`: the server's certificate is not signed by the CA in `ETCD_CA_FILE`
+ *   (or by a system CA when no CA file is set).
+ * - `name-mismatch`: the server's certificate does not name the host or IP dialled.
+ * - `certificate-expired`: a certificate (the client's own, found before dialling, or the
+ *   server's) is outside its validity period.
+ * - `client-rejected`: the server refused the client certificate (missing, signed by a CA the
+ *   server does not trust, or expired on the server's clock).
+ * - `not-tls`: the endpoint does not speak TLS.
+ * - `credentials-invalid`: the certificate, key or CA files cannot be used (no PEM, the key
+ *   does not match the certificate).
+ */
+export type TlsFailureReason =
+  | 'server-untrusted'
+  | 'name-mismatch'
+  | 'certificate-expired'
+  | 'client-rejected'
+  | 'not-tls'
+  | 'credentials-invalid';
+
+/** `ETCD_TLS_FAILED`: a TLS handshake with etcd failed, for the given `reason` (never retryable). */
+export class EtcdTlsError extends EtcdPatternsError {
+  /** Why the handshake failed. */
+  readonly reason: TlsFailureReason;
+
+  constructor(reason: TlsFailureReason, message: string, options: { readonly cause?: unknown } = {}) {
+    super('ETCD_TLS_FAILED', message, { cause: options.cause, retryable: false });
+    this.reason = reason;
   }
 }
 

@@ -1,6 +1,6 @@
 import { status } from '@grpc/grpc-js';
 import { EtcdLeaseInvalidError, EtcdPermissionDeniedError, GRPCInvalidArgumentError, GRPCUnavailableError } from 'etcd3';
-import { EtcdPatternsError } from './errors';
+import { EtcdPatternsError, EtcdTlsError } from './errors';
 import { toEtcdError } from './grpc-errors';
 
 describe('toEtcdError', () => {
@@ -36,5 +36,35 @@ describe('toEtcdError', () => {
     expect(toEtcdError(cause)).toMatchObject({ code: 'ETCD_INTERNAL', cause });
     const ours = new EtcdPatternsError('ABORTED', 'x');
     expect(toEtcdError(ours)).toBe(ours);
+  });
+
+  it('turns failed TLS handshakes into ETCD_TLS_FAILED with a reason, not retryable', () => {
+    const unavailable = (last: string): Error =>
+      Object.assign(new Error(`14 UNAVAILABLE: No connection established. Last error: ${last}. Resolution note: `), { code: status.UNAVAILABLE });
+    const cases: Array<[string, string, RegExp]> = [
+      ['Error: unable to verify the first certificate', 'server-untrusted', /^connect: server certificate not trusted by the CA in ETCD_CA_FILE .*: unable to verify the first certificate$/],
+      ['Error: self-signed certificate in certificate chain', 'server-untrusted', /not trusted/],
+      [
+        "Error [ERR_TLS_CERT_ALTNAME_INVALID]: Hostname/IP does not match certificate's altnames: IP: 127.0.0.1 is not in the cert's list: ",
+        'name-mismatch',
+        /server name mismatch/,
+      ],
+      ['Error: certificate has expired', 'certificate-expired', /certificate expired/],
+      [
+        '80BC2250BD7F0000:error:0A000412:SSL routines:ssl3_read_bytes:sslv3 alert bad certificate:../deps/openssl/openssl/ssl/record/rec_layer_s3.c:1601:SSL alert number 42\n (2026-12-02T04:36:12.445Z)',
+        'client-rejected',
+        /client certificate rejected by the server .*: sslv3 alert bad certificate$/,
+      ],
+      ['C0:error:0A00045C:SSL routines:ssl3_read_bytes:tlsv13 alert certificate required:x.c:1:SSL alert number 116', 'client-rejected', /rejected/],
+      ['C0:error:0A00010B:SSL routines:ssl3_get_record:wrong version number:x.c:1:', 'not-tls', /does not speak TLS/],
+    ];
+    for (const [last, reason, message] of cases) {
+      const e = toEtcdError(unavailable(last), 'connect');
+      expect(e).toBeInstanceOf(EtcdTlsError);
+      expect(e).toMatchObject({ code: 'ETCD_TLS_FAILED', retryable: false, reason });
+      expect(e.message).toMatch(message);
+    }
+    // A plain connection failure stays retryable.
+    expect(toEtcdError(unavailable('Error: connect ECONNREFUSED 127.0.0.1:1'))).toMatchObject({ code: 'ETCD_UNAVAILABLE', retryable: true });
   });
 });

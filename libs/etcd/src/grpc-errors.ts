@@ -1,7 +1,7 @@
 import { status as GrpcStatus } from '@grpc/grpc-js';
 import { BrokenCircuitError } from 'cockatiel';
 import * as etcd3 from 'etcd3';
-import { EtcdPatternsError, type EtcdErrorCode } from './errors';
+import { EtcdPatternsError, EtcdTlsError, type EtcdErrorCode, type TlsFailureReason } from './errors';
 
 // etcd3 already turned most gRPC errors into classes; raw stream errors still carry the
 // numeric gRPC status. Both are mapped here and nowhere else.
@@ -42,9 +42,54 @@ const MISSING_CREDENTIALS = /user name is empty/;
 const NOSPACE = /database space exceeded/;
 const CORRUPT = /corrupt cluster/;
 
+// TLS handshake failures reach callers only as text: grpc-js reports a failed connection as
+// UNAVAILABLE "No connection established. Last error: <Node or OpenSSL message>", without the
+// Node error code. These are Node's X.509 verification messages and OpenSSL's alert reason
+// strings (stable for years); the first match wins, so "expired" is checked before "rejected".
+const TLS_FAILURES: ReadonlyArray<readonly [RegExp, TlsFailureReason, string]> = [
+  [/certificate has expired|alert certificate expired|certificate is not yet valid/i, 'certificate-expired', 'certificate expired (or not yet valid)'],
+  [/does not match certificate's altnames|ERR_TLS_CERT_ALTNAME_INVALID/i, 'name-mismatch', "server name mismatch: the server's certificate does not name the endpoint dialled"],
+  [
+    /unable to verify the first certificate|unable to get (local )?issuer certificate|self[- ]signed certificate|certificate signature failure|certificate not trusted/i,
+    'server-untrusted',
+    'server certificate not trusted by the CA in ETCD_CA_FILE (or the system CAs when it is not set)',
+  ],
+  [
+    /alert (bad certificate|unknown ca|certificate unknown|certificate required|certificate revoked|unsupported certificate|access denied)/i,
+    'client-rejected',
+    'client certificate rejected by the server (missing, not signed by a CA it trusts, or expired)',
+  ],
+  [/wrong version number|packet length too long|unknown protocol/i, 'not-tls', 'the endpoint does not speak TLS'],
+  [/Failed to load credentials/, 'credentials-invalid', 'the TLS files could not be used'],
+];
+
+/**
+ * The TLS failure described by a grpc-js/OpenSSL message, or undefined. Exported for the
+ * client factory's own checks; {@link toEtcdError} applies it to every error.
+ * @internal
+ */
+export function tlsFailureOf(message: string): { reason: TlsFailureReason; summary: string } | undefined {
+  for (const [pattern, reason, summary] of TLS_FAILURES) if (pattern.test(message)) return { reason, summary };
+  return undefined;
+}
+
+// "14 UNAVAILABLE: No connection established. Last error: Error [CODE]: text (timestamp).
+// Resolution note: " -> "text".
+function handshakeDetail(message: string): string {
+  return message
+    .replace(/^\d+ [A-Z_]+: No connection established\. Last error: /, '')
+    .replace(/\. Resolution note:[\s\S]*$/, '')
+    .replace(/\s*\(\d{4}-\d\d-\d\dT[\d:.]+Z\)\s*$/, '')
+    .replace(/^Error(?: \[[A-Z_]+\])?: /, '')
+    // OpenSSL: "80BC...:error:0A000412:SSL routines:ssl3_read_bytes:sslv3 alert bad certificate:file:line:..."
+    .replace(/^[0-9A-F]+:error:[0-9A-F]+:SSL routines:[^:]*:([^:]+):[\s\S]*$/, '$1')
+    .trim();
+}
+
 /**
  * Converts anything etcd3 or grpc-js throws into an {@link EtcdPatternsError}, by class or
- * gRPC status code. Errors that already are `EtcdPatternsError` are returned unchanged.
+ * gRPC status code. Errors that already are `EtcdPatternsError` are returned unchanged. A failed
+ * TLS handshake becomes an {@link EtcdTlsError} (`ETCD_TLS_FAILED`, not retryable).
  */
 export function toEtcdError(error: unknown, context?: string): EtcdPatternsError {
   if (error instanceof EtcdPatternsError) return error;
@@ -59,6 +104,8 @@ export function toEtcdError(error: unknown, context?: string): EtcdPatternsError
   if (CORRUPT.test(message)) {
     return new EtcdPatternsError('ETCD_CORRUPT', `${prefix}a member's data is corrupt (CORRUPT alarm): ${message}`, { cause: error });
   }
+  const tls = tlsFailureOf(message);
+  if (tls) return new EtcdTlsError(tls.reason, `${prefix}${tls.summary}: ${handshakeDetail(message)}`, { cause: error });
   for (const [cls, code] of BY_CLASS) {
     if (error instanceof cls) return new EtcdPatternsError(code, prefix + message, { cause: error });
   }

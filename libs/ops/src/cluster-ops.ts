@@ -1,5 +1,12 @@
 import { createEtcdClient, toEtcdError, type EtcdClientOptions, type Etcd3 } from '@etcd-patterns/etcd';
 
+/**
+ * HTTP/2 window of the operations clients: 4 MiB instead of grpc-js's 64 KiB lets a snapshot
+ * stream at disk speed (grpc-js does not grow the window as grpc-go does); it bounds what a
+ * stream buffers, so a snapshot's memory stays flat whatever its size.
+ */
+const SNAPSHOT_WINDOW_BYTES = 4 << 20;
+
 /** Options for {@link ClusterOps.connect}. */
 export interface ClusterOpsOptions extends EtcdClientOptions {
   /**
@@ -49,7 +56,7 @@ export class ClusterOps implements AsyncDisposable {
    * @throws {EtcdPatternsError} `ETCD_INVALID_CONFIG` for malformed options.
    */
   static async connect(options: ClusterOpsOptions = {}): Promise<ClusterOps> {
-    const client = await createEtcdClient({ ...options, verify: false });
+    const client = await createEtcdClient({ flowControlWindowBytes: SNAPSHOT_WINDOW_BYTES, ...options, verify: false });
     const endpoints = options.endpoints ?? (process.env['ETCD_ENDPOINTS'] ?? '127.0.0.1:2379').split(',').map((e) => e.trim()).filter(Boolean);
     return new ClusterOps(client, endpoints, options, options.probeTimeoutMs ?? 2000, options.defragTimeoutMs ?? 120_000);
   }
@@ -74,7 +81,7 @@ export class ClusterOps implements AsyncDisposable {
     const key = normalizeEndpoint(endpoint);
     let client = this.perEndpoint.get(key);
     if (!client) {
-      client = await createEtcdClient({ ...this.options, endpoints: [endpoint], verify: false, connectTimeoutMs: this.probeTimeoutMs });
+      client = await createEtcdClient({ flowControlWindowBytes: SNAPSHOT_WINDOW_BYTES, ...this.options, endpoints: [endpoint], verify: false, connectTimeoutMs: this.probeTimeoutMs });
       this.perEndpoint.set(key, client);
     }
     return client;

@@ -16,6 +16,25 @@ describe('crc32c', () => {
     expect(crc32c(Buffer.alloc(32, 0xff))).toBe(0x62a8ab43);
     expect(crc32c(Buffer.from('56789'), crc32c(Buffer.from('1234')))).toBe(0xe3069283);
   });
+
+  it('gives the bit-at-a-time result for every length and split (slicing-by-8 is only faster)', () => {
+    const slow = (data: Uint8Array, previous = 0): number => {
+      let crc = ~previous >>> 0;
+      for (const byte of data) {
+        crc ^= byte;
+        for (let bit = 0; bit < 8; bit++) crc = crc & 1 ? (crc >>> 1) ^ 0x82f63b78 : crc >>> 1;
+      }
+      return ~crc >>> 0;
+    };
+    let seed = 7;
+    const random = (): number => (seed = (seed * 1103515245 + 12345) >>> 0) >>> 24;
+    for (let length = 0; length < 70; length++) {
+      const data = Buffer.from(Array.from({ length }, random));
+      expect(crc32c(data)).toBe(slow(data));
+      const cut = Math.floor(length / 3);
+      expect(crc32c(data.subarray(cut), crc32c(data.subarray(0, cut)))).toBe(slow(data));
+    }
+  });
 });
 
 describe('fnv1a64', () => {

