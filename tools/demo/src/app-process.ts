@@ -3,8 +3,8 @@ import { once } from 'node:events';
 import { join, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 
-/** The reference apps. */
-export type AppName = 'gateway' | 'greeter' | 'worker' | 'backup';
+/** The reference apps (and the ops console). */
+export type AppName = 'gateway' | 'greeter' | 'worker' | 'backup' | 'console';
 
 /** Repository root (this file is `tools/demo/src/app-process.ts`). */
 export const REPO_ROOT = resolve(__dirname, '../../..');

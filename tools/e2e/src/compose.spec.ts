@@ -24,8 +24,15 @@ const flag = (s: Service, name: string): string | undefined =>
   s.command?.find((c) => c.startsWith(`--${name}=`))?.slice(name.length + 3);
 
 describe('docker-compose.yml', () => {
-  it('has the etcd cluster, etcdkeeper, Jaeger, Prometheus and the three apps', () => {
-    expect(Object.keys(services).sort()).toEqual(['backup', 'etcd-1', 'etcd-2', 'etcd-3', 'etcdkeeper', 'gateway', 'greeter', 'jaeger', 'prometheus', 'worker']);
+  it('has the etcd cluster, etcdkeeper, Jaeger, Prometheus and the apps', () => {
+    const known = ['backup', 'etcd-1', 'etcd-2', 'etcd-3', 'etcdkeeper', 'gateway', 'greeter', 'jaeger', 'prometheus', 'worker'];
+    expect(Object.keys(services)).toEqual(expect.arrayContaining(known));
+    // Any other service is an app of this repository built from its own Dockerfile, such as one
+    // made by `nx g @etcd-patterns/nx-plugin:service` (its apps/<name>/src/compose.spec.ts checks the rest).
+    for (const name of Object.keys(services).filter((n) => !known.includes(n))) {
+      expect({ name, dockerfile: services[name]!.build?.dockerfile }).toEqual({ name, dockerfile: `apps/${name}/Dockerfile` });
+      expect(existsSync(join(REPO_ROOT, 'apps', name, 'Dockerfile'))).toBe(true);
+    }
   });
 
   it('runs etcd as a real 3-member cluster from the official image', () => {
@@ -45,7 +52,9 @@ describe('docker-compose.yml', () => {
   });
 
   it('publishes the expected ports, without clashes', () => {
-    const hostPorts = Object.entries(services).flatMap(([name, s]) => (s.ports ?? []).map((p) => [name, p.split(':')[0]!] as const));
+    // `host:container`, or `address:host:container` (published on one address only).
+    const hostPort = (p: string): string => (p.split(':').length === 3 ? p.split(':')[1]! : p.split(':')[0]!);
+    const hostPorts = Object.entries(services).flatMap(([name, s]) => (s.ports ?? []).map((p) => [name, hostPort(p)] as const));
     expect(Object.fromEntries(hostPorts.map(([name, port]) => [`${name}:${port}`, true]))).toEqual({
       'etcd-1:2379': true,
       'etcd-2:22379': true,
@@ -55,7 +64,10 @@ describe('docker-compose.yml', () => {
       'jaeger:4318': true,
       'prometheus:9090': true,
       'gateway:8080': true,
+      'console:8089': true,
     });
+    // The console talks to an etcd without auth: it is published on the host's loopback only.
+    expect(services['console']!.ports).toEqual(['127.0.0.1:8089:8088']);
     expect(new Set(hostPorts.map(([, port]) => port)).size).toBe(hostPorts.length);
     // Replicated services publish no host port (replicas would clash).
     expect(services['greeter']!.ports).toBeUndefined();
