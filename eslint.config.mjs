@@ -6,7 +6,7 @@ export default [
   ...nx.configs['flat/typescript'],
   { ignores: ['**/dist', '**/node_modules', '**/tmp', '**/generated', '**/*.js', '**/*.mjs'] },
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', 'apps/console-ui/**/*.tsx'],
     plugins: { '@typescript-eslint': tseslint.plugin },
     rules: {
       '@nx/enforce-module-boundaries': boundaries(['type:lib']),
@@ -31,6 +31,19 @@ export default [
     },
   },
   {
+    // The console's browser app: values from etcd are rendered as text, never as HTML.
+    files: ['apps/console-ui/**/*.ts', 'apps/console-ui/**/*.tsx'],
+    rules: {
+      'no-restricted-syntax': [
+        'error',
+        { selector: "JSXAttribute[name.name='dangerouslySetInnerHTML']", message: 'Render etcd values as text.' },
+        { selector: "MemberExpression[property.name='innerHTML']", message: 'Render etcd values as text.' },
+        { selector: "CallExpression[callee.property.name='only']", message: 'No focused tests.' },
+        { selector: "CallExpression[callee.property.name='skip']", message: 'No skipped tests.' },
+      ],
+    },
+  },
+  {
     // Tests of a library or an app may use the test harness (a tool); nothing imports an app.
     files: ['**/*.spec.ts', '**/*.int-spec.ts', '**/testing/**/*.ts'],
     rules: { '@nx/enforce-module-boundaries': boundaries(['type:lib', 'type:tool']) },
@@ -49,6 +62,12 @@ function boundaries(libDeps) {
               sourceTag: 'framework:none',
               onlyDependOnLibsWithTags: ['framework:none'],
               bannedExternalImports: ['@nestjs/*', 'rxjs', 'rxjs/*'],
+            },
+            // The browser app: framework-free libraries (the console contract) only, no server packages.
+            {
+              sourceTag: 'framework:react',
+              onlyDependOnLibsWithTags: ['framework:none'],
+              bannedExternalImports: ['@nestjs/*', 'rxjs', 'rxjs/*', 'etcd3', '@grpc/*', '@opentelemetry/*'],
             },
             // Libraries never import apps.
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: libDeps },

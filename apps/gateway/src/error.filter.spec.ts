@@ -2,7 +2,7 @@ import { NotFoundException, type ArgumentsHost } from '@nestjs/common';
 import { EtcdPatternsError } from '@etcd-patterns/etcd';
 import pino from 'pino';
 import { ErrorFilter, type ErrorBody } from './error.filter';
-import { RouteTable } from './route-table';
+import { RouteTable } from '@etcd-patterns/nest';
 import { createJobBody, helloQuery } from './validation';
 
 const routes = new RouteTable([

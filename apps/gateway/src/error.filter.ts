@@ -3,7 +3,7 @@ import { isEtcdPatternsError } from '@etcd-patterns/etcd';
 import type { Logger } from 'pino';
 import { ZodError } from 'zod';
 import { grpcStatusName, httpErrorName, httpStatusForGrpc, isGrpcError } from './http-errors';
-import { RouteTable } from './route-table';
+import { RouteTable } from '@etcd-patterns/nest';
 import { LOGGER } from './tokens';
 
 /** A 4xx error from the `http-errors` package (what body-parser throws), safe to show. */

@@ -1,6 +1,6 @@
 import { Inject, Injectable, Module, type DynamicModule, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_FILTER } from '@nestjs/core';
-import { EtcdModule } from '@etcd-patterns/nest';
+import { EtcdModule, RouteTable } from '@etcd-patterns/nest';
 import { shutdownTelemetry } from '@etcd-patterns/telemetry';
 import type { Logger } from 'pino';
 import type { GatewayEnv } from './env';
@@ -9,7 +9,6 @@ import { ErrorFilter } from './error.filter';
 import { GatewayController } from './gateway.controller';
 import { GrpcClients } from './grpc-clients';
 import { HealthController, Readiness } from './health.controller';
-import { RouteTable } from './route-table';
 import { GATEWAY_ENV, LOGGER } from './tokens';
 
 @Injectable()

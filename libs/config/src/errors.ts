@@ -17,6 +17,8 @@ import { EtcdPatternsError } from '@etcd-patterns/etcd';
  * - `CONFIG_LISTENER_FAILED`: a subscriber threw (reported, never propagated).
  * - `CONFIG_OUT_OF_BAND`: the live keys were written without `publish` and the hot config was
  *   told to refuse such changes (`outOfBand: 'reject'`).
+ * - `CONFIG_ACCESS_UNSAFE`: an access plan was refused because it would lock the operator out
+ *   (enable auth without a known root password, remove or demote root or the applying user).
  */
 export type ConfigErrorCode =
   | 'CONFIG_INVALID_NAMESPACE'
@@ -28,7 +30,8 @@ export type ConfigErrorCode =
   | 'CONFIG_NOT_READY'
   | 'CONFIG_CLOSED'
   | 'CONFIG_LISTENER_FAILED'
-  | 'CONFIG_OUT_OF_BAND';
+  | 'CONFIG_OUT_OF_BAND'
+  | 'CONFIG_ACCESS_UNSAFE';
 
 /** Base class of the configuration center's own errors (never retryable). */
 export class ConfigError extends EtcdPatternsError {

@@ -29,6 +29,10 @@ export type { AppliedReport, AppliedEntry, AppliedReporter, ReportAppliedOptions
 export { watchConfig } from './watch-config';
 export type { WatchConfigOptions, HotConfig, HotConfigStatus, ConfigChange, ConfigChangeSource } from './watch-config';
 export { setupConfigAccess } from './access';
+export { parseAccessFile, readPasswordFile, rangeOfEntry, describeRange, AccessFileError } from './access-file';
+export type { AccessSpec, AccessRoleSpec, AccessUserSpec, AccessPermission, AccessPermissionType, AccessFileIssue } from './access-file';
+export { readAccessState, isAuthEnabled, planAccess, applyAccessPlan, describeChange, formatAccessPlan, AccessPlan } from './access-plan';
+export type { AccessChange, AccessState, PlanAccessOptions, ApplyAccessPlanOptions } from './access-plan';
 export type { SetupConfigAccessOptions, AppAccess, AppAccessResult } from './access';
 export { createTestHotConfig } from './testing/static-hot-config';
 export type { TestHotConfig } from './testing/static-hot-config';

@@ -20,7 +20,12 @@
 /** `GET /api/...` error body. */
 export interface ApiError {
   readonly error: {
-    /** `EtcdPatternsError` code (`ETCD_PERMISSION_DENIED`, `CONFIG_CONFLICT`, ...) or `BAD_REQUEST`, `NOT_FOUND`, `UNAUTHENTICATED`, `CSRF`, `TOO_LARGE`, `RATE_LIMITED`. */
+    /**
+     * `EtcdPatternsError` code (`ETCD_PERMISSION_DENIED`, `CONFIG_CONFLICT`, `ETCD_COMPACTED`, ...) or
+     * `BAD_REQUEST`, `NOT_FOUND`, `METHOD_NOT_ALLOWED` (405, with `Allow`), `UNAUTHENTICATED`, `CSRF`,
+     * `TOO_LARGE`, `RATE_LIMITED`, `CONFLICT` (guarded key edits, imports), `ACCESS_LOCKOUT`,
+     * `AUTH_REQUIRED` (auth off while the console listens beyond loopback), `UNSUPPORTED_MEDIA_TYPE`.
+     */
     readonly code: string;
     readonly message: string;
     /** Validation problems, with `at` = `line:column` for YAML/JSON documents. */
@@ -157,7 +162,10 @@ export interface PublishConfigRequest {
   /** YAML or JSON text. */
   readonly text: string;
   readonly format: 'yaml' | 'json';
-  /** The version the user edited; 409 `CONFIG_CONFLICT` when it is no longer live (the text is kept by the UI). */
+  /**
+   * The version the user edited; 409 `CONFIG_CONFLICT` when it is no longer live (the text is kept
+   * by the UI), with `conflict: { yours: <the parsed document>, theirs: <the live document>, theirsVersion }`.
+   */
   readonly baseVersion: number;
   readonly message?: string;
 }
@@ -203,6 +211,7 @@ export interface LockView {
 export interface ElectionView {
   readonly name: string;
   readonly leader: OwnerKeyView;
+  /** The other candidates (not the leader), in queue order: the next leader first. */
   readonly candidates: readonly OwnerKeyView[];
 }
 
@@ -248,8 +257,11 @@ export interface KeyEntry {
   readonly version: number;
   /** Lease id in hex, `'0'` for none. */
   readonly leaseId: string;
-  /** Value size in bytes. */
-  readonly size: number;
+  /**
+   * Value size in bytes. Set in {@link KeyValueView}; absent in {@link KeyListView} listings,
+   * which read keys only (etcd's keys-only ranges carry no value, hence no size).
+   */
+  readonly size?: number;
 }
 
 /** `GET /api/keys?prefix=&search=&limit=&after=`: keys under a prefix (keys only), paged. */
@@ -259,7 +271,10 @@ export interface KeyListView {
   readonly keys: readonly KeyEntry[];
   /** Next page: pass as `after`. */
   readonly next?: string;
-  /** Child "folders" of the prefix (split on `/`), for the tree and path completion. */
+  /**
+   * Child "folders" of the prefix (split on `/`), for the tree and path completion: the full
+   * prefixes, each ending in `/` (`/services/` gives `['/services/greeter/', ...]`), at most 500.
+   */
   readonly children: readonly string[];
 }
 
@@ -271,7 +286,7 @@ export interface KeyValueView extends KeyEntry {
   readonly text?: string;
   /** Pretty-printed JSON or YAML. */
   readonly pretty?: string;
-  /** Hex dump for binary values. */
+  /** Hex dump for binary values (of the first 64 KiB). */
   readonly hex?: string;
   readonly readRevision: number;
   /** The value's earlier revisions that are not compacted: mod revisions, newest first. */
@@ -287,7 +302,15 @@ export interface PutKeyRequest {
   readonly value: string;
   readonly expectedModRevision: number;
 }
-// `DELETE /api/keys/value?key=&expectedModRevision=` guarded delete (409 on conflict).
+
+/** `PUT /api/keys/value` response: the revision of the write (the key's new mod revision). */
+export interface KeyWriteResult {
+  readonly key: string;
+  readonly revision: number;
+  readonly modRevision: number;
+}
+// `DELETE /api/keys/value?key=&expectedModRevision=` guarded delete (204; `expectedModRevision`
+// >= 1; 409 on conflict, `theirs: null` when the key is gone).
 
 /** `GET /api/keys/export?prefix=` and `POST /api/keys/import` body. */
 export interface KeyExport {
@@ -296,7 +319,11 @@ export interface KeyExport {
   readonly keys: ReadonlyArray<{ readonly key: string; readonly value: string; readonly encoding: 'utf8' | 'base64' }>;
 }
 
-/** `POST /api/keys/import?dryRun=true|false` response (one transaction per batch of 128). */
+/**
+ * `POST /api/keys/import?dryRun=true|false` response (one transaction per batch of 128).
+ * `dryRun` defaults to true. Each batch is guarded by the mod revisions read first: a key changed
+ * in between is 409 `CONFLICT` naming the batches already written.
+ */
 export interface ImportResult {
   readonly dryRun: boolean;
   readonly create: number;
@@ -338,11 +365,25 @@ export interface AccessView {
 // `POST /api/access/roles/:name/permissions` `{ type, key, prefix }`;
 // `DELETE /api/access/roles/:name/permissions?key=&prefix=`;
 // `POST /api/access/enable` — refuses (409 `ACCESS_LOCKOUT`) unless a root user with the root role
-// exists and the caller is it.
+// exists and the caller is it (with auth off etcd cannot tell who the caller is: the name typed at
+// sign-in must be `root`). Answers {@link EnableAuthResult}.
+
+/**
+ * `POST /api/access/enable` response. Sessions signed in while auth was off (the caller's too)
+ * are signed out: they must sign in again with a user name and password.
+ */
+export interface EnableAuthResult {
+  readonly authEnabled: true;
+  /** Sessions signed out. */
+  readonly signedOut: number;
+}
 
 // ---------------------------------------------------------------- traces
 
-/** `GET /api/traces`: the last few hundred traces received on `POST /v1/traces` (OTLP/HTTP JSON or protobuf). */
+/**
+ * `GET /api/traces`: the last 300 traces received on `POST /v1/traces`, OTLP/HTTP JSON
+ * (`OTEL_EXPORTER_OTLP_PROTOCOL=http/json`; protobuf is 415, as with the demo's receiver), newest first.
+ */
 export interface TracesView {
   readonly traces: ReadonlyArray<{ readonly traceId: string; readonly rootName: string; readonly rootService: string; readonly services: readonly string[]; readonly spanCount: number; readonly durationMs: number; readonly startTime: string }>;
 }
@@ -354,7 +395,12 @@ export interface TraceDetailView {
 
 // ---------------------------------------------------------------- live events
 
-/** Names of the live streams under `/api/events/`. `keys` takes `?prefix=`. */
+/**
+ * Names of the live streams under `/api/events/`. `keys` takes `?prefix=` (its data is the first
+ * page of {@link KeyListView}). `cluster` sends a new `snapshot` every 2 s instead of `changes`;
+ * the others send `changes` (with a fresh `data`) for each batch of changes within ~50 ms. A
+ * comment line every 15 s keeps the stream open; `error` ends it.
+ */
 export type LiveStream = 'services' | 'locks' | 'config' | 'keys' | 'cluster';
 
 /** One Server-Sent Event's data. */

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { EtcdPatternsError } from './errors';
 
@@ -9,6 +10,11 @@ export interface EtcdClientOptions {
   readonly username?: string;
   /** Env: `ETCD_PASSWORD`. */
   readonly password?: string;
+  /**
+   * A file holding the password (Docker secrets convention; one trailing newline is dropped),
+   * used when `password` is not given. Env: `ETCD_PASSWORD_FILE` (`ETCD_PASSWORD` wins).
+   */
+  readonly passwordFile?: string;
   /**
    * PEM CA bundle path. Env: `ETCD_CA_FILE`. Setting any TLS file (or an `https://` endpoint)
    * switches to TLS; without a CA file the server is checked against Node's built-in roots
@@ -103,6 +109,7 @@ function fromEnv(env: NodeJS.ProcessEnv): EtcdClientOptions {
     endpoints: list === undefined ? undefined : list.split(',').filter((e) => e.trim() !== ''),
     username: env['ETCD_USERNAME'] || undefined,
     password: env['ETCD_PASSWORD'] ?? undefined,
+    passwordFile: env['ETCD_PASSWORD_FILE'] || undefined,
     caFile: env['ETCD_CA_FILE'] || undefined,
     certFile: env['ETCD_CERT_FILE'] || undefined,
     keyFile: env['ETCD_KEY_FILE'] || undefined,
@@ -121,6 +128,9 @@ export function resolveClientOptions(
   const defined = (o: object): Record<string, unknown> => Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined));
   const merged = { ...defined(fromEnv(env)), ...defined(options) };
   merged['endpoints'] ??= ['127.0.0.1:2379'];
+  const passwordFile = merged['passwordFile'] as string | undefined;
+  delete merged['passwordFile'];
+  if (merged['password'] === undefined && passwordFile !== undefined) merged['password'] = readPassword(passwordFile);
   const parsed = schema.safeParse(merged);
   if (!parsed.success) {
     const details = parsed.error.issues.map((i) => `${i.path.join('.') || 'options'}: ${i.message}`).join('; ');
@@ -143,4 +153,12 @@ export function resolveClientOptions(
     verify: o.verify,
     flowControlWindowBytes: o.flowControlWindowBytes,
   };
+}
+
+function readPassword(path: string): string {
+  try {
+    return readFileSync(path, 'utf8').replace(/\r?\n$/, '');
+  } catch (error) {
+    throw new EtcdPatternsError('ETCD_INVALID_CONFIG', `cannot read the password file ${path} (ETCD_PASSWORD_FILE)`, { cause: error });
+  }
 }

@@ -13,6 +13,8 @@ import { createReloadingTlsCredentials, type ReloadingTlsCredentials } from './i
 export interface CreateEtcdClientOptions extends EtcdClientOptions {
   /** Aborts the connection check. */
   readonly signal?: AbortSignal;
+  /** The environment read for what the options leave out (default `process.env`). */
+  readonly env?: NodeJS.ProcessEnv;
 }
 
 /**
@@ -51,7 +53,7 @@ export function poolOf(client: Etcd3): ICallable<unknown> {
  */
 export async function createEtcdClient(options: CreateEtcdClientOptions = {}): Promise<Etcd3> {
   throwIfAborted(options.signal);
-  const resolved = resolveClientOptions(options);
+  const resolved = resolveClientOptions(options, options.env);
   const { caFile, certFile } = resolved.tlsFiles;
   const tls = caFile || certFile ? createReloadingTlsCredentials(resolved.tlsFiles, resolved.tlsReloadIntervalMs) : undefined;
   const members = memberFaultPolicies(resolved.endpoints.length);

@@ -5,7 +5,11 @@
  * - `ETCD_UNAVAILABLE`: no member answered or the connection broke (retryable; a write that
  *   failed with it may or may not have been applied).
  * - `ETCD_DEADLINE_EXCEEDED`: the per-call deadline passed (retryable; same caveat).
- * - `ETCD_AUTH_FAILED`: wrong user name or password, or an invalid token (not retryable).
+ * - `ETCD_AUTH_FAILED`: wrong user name or password (not retryable); or an auth token the
+ *   member no longer knows (`--auth-token-ttl` passed, member restarted): retryable, the
+ *   libraries authenticate again before retrying.
+ * - `ETCD_AUTH_NOT_ENABLED`: credentials were given but the cluster has auth disabled (connect
+ *   without them, or enable auth first; not retryable).
  * - `ETCD_PERMISSION_DENIED`: the user may not touch that key range (not retryable).
  * - `ETCD_LEASE_NOT_FOUND`: the lease expired or was revoked (not retryable).
  * - `ETCD_COMPACTED`: a revision older than the compaction point was asked for.
@@ -29,6 +33,7 @@ export type EtcdErrorCode =
   | 'ETCD_UNAVAILABLE'
   | 'ETCD_DEADLINE_EXCEEDED'
   | 'ETCD_AUTH_FAILED'
+  | 'ETCD_AUTH_NOT_ENABLED'
   | 'ETCD_PERMISSION_DENIED'
   | 'ETCD_LEASE_NOT_FOUND'
   | 'ETCD_COMPACTED'

@@ -1,7 +1,7 @@
 import { status } from '@grpc/grpc-js';
 import { EtcdLeaseInvalidError, EtcdPermissionDeniedError, GRPCInvalidArgumentError, GRPCUnavailableError } from 'etcd3';
 import { EtcdPatternsError, EtcdTlsError } from './errors';
-import { toEtcdError } from './grpc-errors';
+import { isStaleAuthToken, toEtcdError } from './grpc-errors';
 
 describe('toEtcdError', () => {
   it('maps etcd3 error classes', () => {
@@ -66,5 +66,14 @@ describe('toEtcdError', () => {
     }
     // A plain connection failure stays retryable.
     expect(toEtcdError(unavailable('Error: connect ECONNREFUSED 127.0.0.1:1'))).toMatchObject({ code: 'ETCD_UNAVAILABLE', retryable: true });
+  });
+
+  it('reports a token the member forgot as a retryable auth failure', () => {
+    const raw = Object.assign(new Error('16 UNAUTHENTICATED: etcdserver: invalid auth token'), { code: status.UNAUTHENTICATED });
+    expect(toEtcdError(raw, 'watch')).toMatchObject({ code: 'ETCD_AUTH_FAILED', retryable: true });
+    expect(isStaleAuthToken('rpc error: code = Unauthenticated desc = etcdserver: invalid auth token')).toBe(true);
+    const wrong = Object.assign(new Error('16 UNAUTHENTICATED: etcdserver: authentication failed, invalid user ID or password'), { code: status.UNAUTHENTICATED });
+    expect(toEtcdError(wrong)).toMatchObject({ code: 'ETCD_AUTH_FAILED', retryable: false });
+    expect(isStaleAuthToken(wrong)).toBe(false);
   });
 });

@@ -37,6 +37,12 @@ const BY_STATUS: ReadonlyMap<number, EtcdErrorCode> = new Map([
 // etcd answers a request without credentials on an auth-enabled cluster with INVALID_ARGUMENT
 // "etcdserver: user name is empty"; to the caller that is an authentication failure.
 const MISSING_CREDENTIALS = /user name is empty/;
+// A token the member does not know (expired after --auth-token-ttl without use on that member,
+// or issued before it restarted). Unary calls: etcd3 re-authenticates by itself. Streams: the
+// stream openers drop the cached token (refreshAuthToken) and retry.
+const STALE_TOKEN = /invalid auth token/;
+// Authenticate on a cluster with auth disabled (FAILED_PRECONDITION).
+const AUTH_NOT_ENABLED = /authentication is not enabled/;
 // The alarms etcd raises refuse writes with these messages (RESOURCE_EXHAUSTED and DATA_LOSS);
 // callers must tell "cluster full" and "member corrupt" from "unreachable".
 const NOSPACE = /database space exceeded/;
@@ -62,6 +68,16 @@ const TLS_FAILURES: ReadonlyArray<readonly [RegExp, TlsFailureReason, string]> =
   [/wrong version number|packet length too long|unknown protocol/i, 'not-tls', 'the endpoint does not speak TLS'],
   [/Failed to load credentials/, 'credentials-invalid', 'the TLS files could not be used'],
 ];
+
+/**
+ * True when etcd refused a request, a stream or a watch (`cancel_reason`) because the auth
+ * token is unknown to that member: authenticating again fixes it.
+ * @internal
+ */
+export function isStaleAuthToken(errorOrReason: unknown): boolean {
+  const text = errorOrReason instanceof Error ? errorOrReason.message : String(errorOrReason ?? '');
+  return STALE_TOKEN.test(text);
+}
 
 /**
  * The TLS failure described by a grpc-js/OpenSSL message, or undefined. Exported for the
@@ -103,6 +119,12 @@ export function toEtcdError(error: unknown, context?: string): EtcdPatternsError
   }
   if (CORRUPT.test(message)) {
     return new EtcdPatternsError('ETCD_CORRUPT', `${prefix}a member's data is corrupt (CORRUPT alarm): ${message}`, { cause: error });
+  }
+  if (AUTH_NOT_ENABLED.test(message)) {
+    return new EtcdPatternsError('ETCD_AUTH_NOT_ENABLED', `${prefix}credentials were given but etcd auth is not enabled: ${message}`, { cause: error });
+  }
+  if (STALE_TOKEN.test(message)) {
+    return new EtcdPatternsError('ETCD_AUTH_FAILED', `${prefix}the auth token expired (authenticate again and retry): ${message}`, { cause: error, retryable: true });
   }
   const tls = tlsFailureOf(message);
   if (tls) return new EtcdTlsError(tls.reason, `${prefix}${tls.summary}: ${handshakeDetail(message)}`, { cause: error });

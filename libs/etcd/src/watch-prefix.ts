@@ -1,10 +1,11 @@
 import type { Etcd3, IWatchResponse } from 'etcd3';
 import { abortError, EtcdPatternsError } from './errors';
-import { toEtcdError } from './grpc-errors';
+import { isStaleAuthToken, toEtcdError } from './grpc-errors';
 import { abortableSleep, Backoff } from './internal/backoff';
 import { LinkedAbort } from './internal/linked-signal';
 import { recordWatchReconnect, recordWatchRelist } from './internal/metrics';
 import { WatchConnection } from './internal/watch-connection';
+import { refreshAuthToken } from './internal/raw-stream';
 import { prefixRangeEnd, toKeyValue, type KeyValue, type WatchEvent } from './key-value';
 
 /** Options for {@link watchPrefix}. */
@@ -155,6 +156,12 @@ async function* iterate(
               stats.revision = reconciled.revision;
               yield reconciled;
               break;
+            }
+            // A watch created with a token this member no longer knows (it expired after
+            // --auth-token-ttl without use here, or the member restarted): authenticate again.
+            if (isStaleAuthToken(res.cancel_reason)) {
+              refreshAuthToken(client);
+              throw new EtcdPatternsError('ETCD_AUTH_FAILED', `watch refused, the auth token expired: ${res.cancel_reason}`, { retryable: true });
             }
             // Cancelled for another reason (no leader, permission): a plain read tells which.
             await client.kv.range({ key: prefix, range_end: rangeEnd, count_only: true });

@@ -8,3 +8,5 @@ export { LockModule, LockService } from './lock.module';
 export type { LockModuleOptions } from './lock.module';
 export { ConfigCenterModule, HOT_CONFIG, InjectHotConfig } from './config-center.module';
 export type { ConfigCenterModuleOptions } from './config-center.module';
+export { RouteTable } from './route-table';
+export type { Route } from './route-table';

@@ -24,7 +24,11 @@ export interface StartTelemetryOptions {
   readonly env?: NodeJS.ProcessEnv;
   /** Extra span processors (tests use an `InMemorySpanExporter`). */
   readonly spanProcessors?: readonly SpanProcessor[];
-  /** HTTP paths whose incoming requests are not traced (default `/healthz`, `/readyz`). */
+  /**
+   * HTTP paths whose incoming requests are not traced (default `/healthz`, `/readyz`, and
+   * `/v1/traces`: an app that receives spans, such as the console, must not trace their
+   * delivery, or each export would produce a span to export).
+   */
   readonly ignoreHttpPaths?: readonly string[];
 }
 
@@ -81,7 +85,7 @@ export function startTelemetry(options: StartTelemetryOptions = {}): TelemetryHa
   propagation.setGlobalPropagator(
     new CompositePropagator({ propagators: [new W3CTraceContextPropagator(), new W3CBaggagePropagator()] }),
   );
-  const ignored = new Set(options.ignoreHttpPaths ?? ['/healthz', '/readyz']);
+  const ignored = new Set(options.ignoreHttpPaths ?? ['/healthz', '/readyz', '/v1/traces']);
   registerInstrumentations({
     tracerProvider: provider,
     instrumentations: [

@@ -20,3 +20,7 @@ export {
 export type { ConfigReloadInfo } from './spans';
 export { createLogger, NestPinoLogger } from './logger';
 export type { CreateLoggerOptions } from './logger';
+export { decodeOtlpTraces, OtlpDecodeError } from './otlp-json';
+export type { ReceivedSpan } from './otlp-json';
+export { TraceStore } from './trace-store';
+export type { TraceStoreOptions, TraceSummary, TraceView, TraceSpanView, SpanKindName } from './trace-store';

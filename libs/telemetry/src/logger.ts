@@ -12,6 +12,11 @@ export interface CreateLoggerOptions {
   readonly base?: Record<string, unknown>;
   /** Where lines go (default stdout). */
   readonly destination?: pino.DestinationStream;
+  /**
+   * Paths of fields replaced by `[redacted]` on every line (pino's `redact`), e.g.
+   * `['password', '*.password']` in an app that handles credentials. Default: none.
+   */
+  readonly redactPaths?: readonly string[];
 }
 
 /**
@@ -24,6 +29,7 @@ export function createLogger(options: CreateLoggerOptions): Logger {
       level: options.level ?? 'info',
       base: { service: options.service, pid: process.pid, ...options.base },
       timestamp: pino.stdTimeFunctions.isoTime,
+      ...(options.redactPaths?.length ? { redact: { paths: [...options.redactPaths], censor: '[redacted]' } } : {}),
       formatters: { level: (label) => ({ level: label }) },
       mixin: () => {
         const span = trace.getActiveSpan()?.spanContext();

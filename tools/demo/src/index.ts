@@ -1,10 +1,9 @@
 export { AppProcess, appCommand, REPO_ROOT } from './app-process';
 export type { AppName, StartAppOptions } from './app-process';
 export { DEFAULT_GREETER_CONFIG } from './default-config';
-export { decodeOtlpTraces, OtlpDecodeError } from './otlp-json';
-export type { ReceivedSpan } from './otlp-json';
-export { TraceStore } from './trace-store';
-export type { TraceStoreOptions, TraceSummary, TraceView, TraceSpanView, SpanKindName } from './trace-store';
+// The OTLP decoder and the trace store moved to @etcd-patterns/telemetry (the console uses them too).
+export { decodeOtlpTraces, OtlpDecodeError, TraceStore } from '@etcd-patterns/telemetry';
+export type { ReceivedSpan, TraceStoreOptions, TraceSummary, TraceView, TraceSpanView, SpanKindName } from '@etcd-patterns/telemetry';
 export { renderTracePage, escapeHtml } from './trace-page';
 export type { TracePageOptions } from './trace-page';
 export { TraceReceiver } from './trace-receiver';
@@ -12,3 +11,5 @@ export type { TraceReceiverOptions } from './trace-receiver';
 export { startDemoTraces, DEFAULT_TRACES_PORT } from './demo-traces';
 export type { DemoTraces, StartDemoTracesOptions } from './demo-traces';
 export { formatLogLine } from './log-line';
+export { DemoControlServer, DemoControlError } from './demo-control';
+export type { DemoControlTarget, DemoControlServerOptions } from './demo-control';

@@ -5,6 +5,9 @@
 //   - the default greeter config published to dev/greeter (unless one is published already);
 //   - 3 greeters (zones a, b, c), 2 workers and the gateway on DEMO_GATEWAY_PORT (default 8080);
 //   - 2 backup replicas (apps/backup): the elected one snapshots etcd every 30 s into tmp/demo-backups;
+//   - the ops console (apps/console) on 127.0.0.1:DEMO_CONSOLE_PORT (default 8088), with the demo
+//     controls (pause/resume/kill/start etcd members, kill/start app replicas) through a control
+//     endpoint of this launcher on loopback, guarded by a random token (see demo-control.ts);
 //   - URLs and example requests printed; Ctrl-C stops everything in order (gateway, workers,
 //     greeters: each deregisters and drains; then etcd).
 //
@@ -13,14 +16,13 @@
 // OTEL_EXPORTER_OTLP_ENDPOINT (e.g. http://localhost:4318 of a local Jaeger) to export there instead.
 // Each app serves Prometheus metrics at /metrics on consecutive ports from DEMO_METRICS_PORT
 // (default 9464; see demo-metrics.ts), printed with the other URLs.
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
 import { join } from 'node:path';
-import { createInterface } from 'node:readline';
 import { listVersions, publish } from '@etcd-patterns/config';
 import { createEtcdClient } from '@etcd-patterns/etcd';
 import { AppProcess, REPO_ROOT, type AppName } from './app-process';
 import { DEFAULT_GREETER_CONFIG } from './default-config';
+import { DemoControlError, DemoControlServer, type DemoControlTarget } from './demo-control';
+import { DemoEtcd } from './demo-etcd';
 import { demoNetworkEnv } from './demo-env';
 import { demoMetricsPorts } from './demo-metrics';
 import { startDemoTraces, type DemoTraces } from './demo-traces';
@@ -42,33 +44,13 @@ function printer(instance: string, color: string): (line: string) => void {
   };
 }
 
-/** Starts the etcd harness CLI in its own process group and resolves with its endpoints. */
-async function startEtcd(): Promise<{ endpoints: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join('tools', 'etcd-cluster', 'src', 'cli.ts')], {
-    cwd: REPO_ROOT,
-    env: { ...process.env, ETCD_CLUSTER_SIZE: '3' },
-    stdio: ['ignore', 'pipe', 'inherit'],
-    detached: true,
-  });
-  process.once('exit', () => {
-    if (child.exitCode === null) child.kill('SIGTERM');
-  });
-  const lines = createInterface({ input: child.stdout! });
-  const endpoints = await new Promise<string>((resolve, reject) => {
-    child.once('exit', (code) => reject(new Error(`the etcd cluster did not start (exit code ${code})`)));
-    lines.on('line', (line) => {
-      const match = /export ETCD_ENDPOINTS=(\S+)/.exec(line);
-      if (match) resolve(match[1]!);
-    });
-  });
-  return { endpoints, child };
-}
-
 async function main(): Promise<void> {
   const external = process.env['ETCD_ENDPOINTS'];
   const gatewayPort = process.env['DEMO_GATEWAY_PORT'] ?? '8080';
-  let etcd: { endpoints: string; child: ChildProcess } | undefined;
+  let etcd: DemoEtcd | undefined;
   let traces: DemoTraces | undefined;
+  let control: DemoControlServer | undefined;
+  let consoleApp: AppProcess | undefined;
   const apps: AppProcess[] = [];
   let stopping = false;
 
@@ -76,20 +58,19 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     say('\nstopping: backups (the leader resigns), gateway, workers, greeters (each deregisters and drains), then etcd ...');
+    await consoleApp?.stop();
+    await control?.close();
     const order: AppName[] = ['backup', 'gateway', 'worker', 'greeter'];
     for (const app of order) await Promise.all(apps.filter((a) => a.app === app).map((a) => a.stop()));
     await traces?.receiver?.close(); // after the apps: their last spans are flushed on shutdown
-    if (etcd && etcd.child.exitCode === null) {
-      etcd.child.kill('SIGTERM');
-      await once(etcd.child, 'exit');
-    }
+    await etcd?.stop();
     say('stopped.');
   };
   process.on('SIGINT', () => {
     if (stopping) {
       say('second Ctrl-C: killing everything');
-      for (const a of apps) void a.kill();
-      etcd?.child.kill('SIGKILL');
+      for (const a of [...apps, ...(consoleApp ? [consoleApp] : [])]) void a.kill();
+      etcd?.kill();
       process.exit(130);
     }
     void stopAll().then(() => process.exit(0));
@@ -101,7 +82,7 @@ async function main(): Promise<void> {
       say(`using the etcd cluster in ETCD_ENDPOINTS=${external}`);
     } else {
       say('starting a 3-member etcd cluster from local binaries ...');
-      etcd = await startEtcd();
+      etcd = await DemoEtcd.start(3);
     }
     const endpoints = external ?? etcd!.endpoints;
     const client = await createEtcdClient({ endpoints: endpoints.split(',') });
@@ -121,19 +102,31 @@ async function main(): Promise<void> {
     // Loopback unless DEMO_HOST says otherwise: the demo is not exposed to the network.
     const host = process.env['DEMO_HOST'] || undefined;
     const base = { ...demoNetworkEnv(host), ETCD_ENDPOINTS: endpoints, CONFIG_NAMESPACE: NAMESPACE, ...traces.env, METRICS_HOST: host ?? '127.0.0.1' };
-    // One metrics port per app, in this order: greeters, workers, the gateway.
-    const metricsPorts = await demoMetricsPorts(6, { host });
+    // One metrics port per app, in this order: greeters, workers, the gateway, the console.
+    const metricsPorts = await demoMetricsPorts(7, { host });
     const specs: Array<{ app: AppName; instance: string; env: Record<string, string> }> = [
       ...['a', 'b', 'c'].map((zone, i) => ({ app: 'greeter' as const, instance: `greeter-${i + 1}`, env: { ...base, GREETER_ZONE: `zone-${zone}`, METRICS_PORT: metricsPorts[i]! } })),
       ...[1, 2].map((i) => ({ app: 'worker' as const, instance: `worker-${i}`, env: { ...base, WORKER_ITEM_DELAY_MS: '500', METRICS_PORT: metricsPorts[2 + i]! } })),
     ];
     say('starting 3 greeters and 2 workers ...');
     let color = 0;
-    const startApp = async (spec: { app: AppName; instance: string; env: Record<string, string> }): Promise<AppProcess> => {
+    type AppSpec = { app: AppName; instance: string; env: Record<string, string> };
+    const specsById = new Map<string, AppSpec>();
+    const colorOf = new Map<string, string>();
+    const killedFromConsole = new Set<string>();
+    const watchExit = (app: AppProcess): void => {
+      void app.waitForExit().then(({ code, signal }) => {
+        if (killedFromConsole.delete(app.instance)) say(`[${app.instance}] killed from the console (start it again there)`);
+        else if (!stopping) say(`[${app.instance}] exited unexpectedly (code ${code}, signal ${signal})`);
+      });
+    };
+    const startApp = async (spec: AppSpec): Promise<AppProcess> => {
+      specsById.set(spec.instance, spec);
+      if (!colorOf.has(spec.instance)) colorOf.set(spec.instance, COLORS[color++ % COLORS.length]!);
       const app = await AppProcess.start({
         app: spec.app,
         env: { ...spec.env, INSTANCE_NAME: spec.instance },
-        onLine: printer(spec.instance, COLORS[color++ % COLORS.length]!),
+        onLine: printer(spec.instance, colorOf.get(spec.instance)!),
         ownProcessGroup: true,
       });
       apps.push(app);
@@ -153,10 +146,61 @@ async function main(): Promise<void> {
         return `    ${a.instance.padEnd(10)}${typeof served === 'string' ? served : 'not served (METRICS_PORT=off, or see its log)'}`;
       }),
     );
+    // The console, with the demo controls: this launcher's control endpoint (loopback, random token).
+    const target: DemoControlTarget = {
+      view: async () => ({
+        members: etcd ? await etcd.control('list') : [],
+        apps: [...specsById.values()].map((spec) => ({
+          id: spec.instance,
+          app: spec.app,
+          state: apps.some((a) => a.instance === spec.instance && a.running) ? ('running' as const) : ('stopped' as const),
+        })),
+      }),
+      member: async (name, action) => {
+        if (!etcd) throw new DemoControlError(404, 'NOT_FOUND', 'the demo uses the etcd cluster in ETCD_ENDPOINTS: it has no member controls');
+        say(`[demo] ${action} etcd member ${name} (from the console)`);
+        await etcd.control(action, name);
+      },
+      app: async (id, action) => {
+        const spec = specsById.get(id);
+        if (!spec) throw new DemoControlError(404, 'NOT_FOUND', `no app replica ${id}`);
+        const live = apps.find((a) => a.instance === id && a.running);
+        if (action === 'kill') {
+          if (!live) throw new DemoControlError(409, 'CONFLICT', `${id} is not running`);
+          killedFromConsole.add(id);
+          await live.kill();
+          return;
+        }
+        if (live) throw new DemoControlError(409, 'CONFLICT', `${id} is already running`);
+        apps.splice(0, apps.length, ...apps.filter((a) => a.instance !== id));
+        say(`[demo] starting ${id} again (from the console)`);
+        watchExit(await startApp(spec));
+      },
+    };
+    control = await DemoControlServer.start({ target });
+    consoleApp = await AppProcess.start({
+      app: 'console',
+      env: {
+        ...traces.env,
+        ETCD_ENDPOINTS: endpoints,
+        INSTANCE_NAME: 'console',
+        CONSOLE_HOST: '127.0.0.1', // always loopback: the demo's etcd has no auth
+        CONSOLE_PORT: process.env['DEMO_CONSOLE_PORT'] || '8088',
+        CONSOLE_DEMO_CONTROL_URL: control.url,
+        CONSOLE_DEMO_CONTROL_TOKEN: control.token,
+        METRICS_HOST: '127.0.0.1',
+        METRICS_PORT: metricsPorts[6]!,
+      },
+      onLine: printer('console', COLORS[color++ % COLORS.length]!),
+      ownProcessGroup: true,
+    });
+    const consoleUrl = String((await consoleApp.waitForLog((e) => e['msg'] === 'console ready'))['url']);
+    traces.receiver?.forwardTo(`${consoleUrl}/v1/traces`); // the console's trace page sees them too
     const epctl = 'npx epctl';
     say(`
 The demo is running. etcd: ${endpoints}
   gateway   ${url}
+  console   ${consoleUrl}   (ops console: sign in with any name, etcd auth is off; build its UI once with npx nx build console-ui)
   backups   ${backupHealth.join('  ')}   (GET /health: leader, last backup; files in ${backupDir})
   ${traces.description}
   metrics (Prometheus text format; every metric is listed in libs/telemetry/README.md):
@@ -176,11 +220,8 @@ Change the greeting on every greeter, without a restart:
   etcdctl --endpoints=${endpoints} get --prefix /services/
 ${traces.receiver ? `Look at a request's trace:\n  ${traces.receiver.tracesUrl}/<x-trace-id>   (waterfall; JSON with -H 'accept: application/json')\n` : ''}Ctrl-C stops everything.
 `);
-    for (const app of apps) {
-      void app.waitForExit().then(({ code, signal }) => {
-        if (!stopping) say(`[${app.instance}] exited unexpectedly (code ${code}, signal ${signal})`);
-      });
-    }
+    for (const app of apps) watchExit(app);
+    watchExit(consoleApp);
   } catch (error) {
     process.stderr.write(`demo: ${error instanceof Error ? error.message : String(error)}\n`);
     await stopAll();

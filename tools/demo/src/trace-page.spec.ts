@@ -1,5 +1,5 @@
 import { escapeHtml, renderTracePage } from './trace-page';
-import type { TraceView } from './trace-store';
+import type { TraceView } from '@etcd-patterns/telemetry';
 
 const trace: TraceView = {
   traceId: '4bf92f3577b34da6a3ce929d0e0e4736',

@@ -1,4 +1,4 @@
-import type { TraceSpanView, TraceView } from './trace-store';
+import type { TraceSpanView, TraceView } from '@etcd-patterns/telemetry';
 
 const ENTITIES: Readonly<Record<string, string>> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' };
 

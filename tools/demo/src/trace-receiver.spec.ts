@@ -74,4 +74,19 @@ describe('TraceReceiver', () => {
     await Promise.all([other.close(), other.close()]);
     await expect(fetch(other.tracesUrl)).rejects.toThrow();
   });
+
+  it('passes accepted exports on to another receiver (the console) when told to', async () => {
+    const next = await TraceReceiver.start();
+    try {
+      receiver.forwardTo(`${next.endpoint}/v1/traces`);
+      const zipped = gzipSync(exportBody('worker', [{ spanId: '00f067aa0ba902c1', name: 'forwarded', startMs: 0, endMs: 1 }]));
+      expect((await post(zipped, { 'content-type': 'application/json', 'content-encoding': 'gzip' })).status).toBe(200);
+      const deadline = Date.now() + 5000;
+      while (next.store.size === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(next.store.list()[0]).toMatchObject({ rootName: 'forwarded', rootService: 'worker' });
+    } finally {
+      receiver.forwardTo(undefined);
+      await next.close();
+    }
+  });
 });

@@ -1,9 +1,8 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { gunzipSync } from 'node:zlib';
-import { decodeOtlpTraces, type ReceivedSpan } from './otlp-json';
+import { decodeOtlpTraces, TraceStore, type ReceivedSpan, type TraceStoreOptions } from '@etcd-patterns/telemetry';
 import { renderTracePage } from './trace-page';
-import { TraceStore, type TraceStoreOptions } from './trace-store';
 
 /** Options of {@link TraceReceiver.start}. */
 export interface TraceReceiverOptions extends TraceStoreOptions {
@@ -55,6 +54,8 @@ export class TraceReceiver {
     private readonly host: string,
     /** The port bound (kept after {@link close}). */
     readonly port: number,
+    /** Where accepted exports are passed on, see {@link forwardTo}. */
+    private readonly forward: { url?: string },
   ) {}
 
   /**
@@ -63,7 +64,8 @@ export class TraceReceiver {
   static async start(options: TraceReceiverOptions = {}): Promise<TraceReceiver> {
     const store = new TraceStore(options);
     const host = options.host ?? '127.0.0.1';
-    const server = createServer((req, res) => handle(req, res, store, options));
+    const forward: { url?: string } = {};
+    const server = createServer((req, res) => handle(req, res, store, options, forward));
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
       server.listen(options.port ?? 0, host, () => {
@@ -72,7 +74,16 @@ export class TraceReceiver {
       });
     });
     server.on('error', () => undefined); // after start: never crash the demo over the viewer
-    return new TraceReceiver(server, store, host, (server.address() as AddressInfo).port);
+    return new TraceReceiver(server, store, host, (server.address() as AddressInfo).port, forward);
+  }
+
+  /**
+   * Passes every accepted export on, as received (gunzipped), to another OTLP/HTTP JSON receiver
+   * at `url` (the console's `/v1/traces`), without waiting and ignoring its failures;
+   * `undefined` stops.
+   */
+  forwardTo(url: string | undefined): void {
+    this.forward.url = url;
   }
 
   /** `http://HOST:PORT`, for `OTEL_EXPORTER_OTLP_ENDPOINT` (exporters append `/v1/traces`). */
@@ -100,7 +111,7 @@ export class TraceReceiver {
   }
 }
 
-function handle(req: IncomingMessage, res: ServerResponse, store: TraceStore, options: TraceReceiverOptions): void {
+function handle(req: IncomingMessage, res: ServerResponse, store: TraceStore, options: TraceReceiverOptions, forward: { url?: string }): void {
   let path: string;
   try {
     path = new URL(req.url ?? '/', 'http://receiver').pathname;
@@ -109,7 +120,7 @@ function handle(req: IncomingMessage, res: ServerResponse, store: TraceStore, op
   }
   if (path === '/v1/traces') {
     if (req.method !== 'POST') return sendError(res, 405, 'METHOD_NOT_ALLOWED', 'POST OTLP/HTTP JSON here', { allow: 'POST' });
-    return receive(req, res, store, options);
+    return receive(req, res, store, options, forward);
   }
   const read = path === '/' || path === '/traces' || path === '/traces/' || path.startsWith('/traces/');
   if (!read) return sendError(res, 404, 'NOT_FOUND', `nothing at ${path}: see /traces`);
@@ -123,7 +134,7 @@ function handle(req: IncomingMessage, res: ServerResponse, store: TraceStore, op
   send(res, 200, 'text/html; charset=utf-8', renderTracePage(trace), { 'content-security-policy': "default-src 'none'; style-src 'unsafe-inline'" });
 }
 
-function receive(req: IncomingMessage, res: ServerResponse, store: TraceStore, options: TraceReceiverOptions): void {
+function receive(req: IncomingMessage, res: ServerResponse, store: TraceStore, options: TraceReceiverOptions, forward: { url?: string }): void {
   const maxBodyBytes = options.maxBodyBytes ?? 16 * 1024 * 1024;
   const chunks: Buffer[] = [];
   let size = 0;
@@ -138,14 +149,17 @@ function receive(req: IncomingMessage, res: ServerResponse, store: TraceStore, o
       return sendError(res, 415, 'UNSUPPORTED_MEDIA_TYPE', 'this receiver takes OTLP/HTTP JSON only: set OTEL_EXPORTER_OTLP_PROTOCOL=http/json');
     }
     let spans: ReceivedSpan[];
+    let body = Buffer.concat(chunks);
     try {
-      let body = Buffer.concat(chunks);
       if (req.headers['content-encoding'] === 'gzip') body = gunzipSync(body, { maxOutputLength: maxBodyBytes });
       spans = decodeOtlpTraces(JSON.parse(body.toString('utf8')));
     } catch (error) {
       return sendError(res, 400, 'BAD_REQUEST', `not an OTLP/HTTP JSON trace export: ${error instanceof Error ? error.message : String(error)}`);
     }
     store.add(spans);
+    if (forward.url) {
+      fetch(forward.url, { method: 'POST', headers: { 'content-type': 'application/json' }, body, signal: AbortSignal.timeout(5000) }).catch(() => undefined);
+    }
     try {
       options.onSpans?.(spans);
     } catch {

@@ -6,6 +6,39 @@ import { EtcdMember, type EtcdMemberRuntime, type EtcdMemberSpec } from './etcd-
 import { findEtcdBinary } from './find-etcd';
 import { freePorts } from './free-port';
 import { EtcdMemberStartError } from './member-start-error';
+import { TestPki, type CertFiles, type ClientCertOptions } from './test-pki';
+
+/** TLS for a test cluster; see {@link EtcdClusterOptions.tls}. */
+export interface EtcdClusterTlsOptions {
+  /** `--client-cert-auth`: every client must present a certificate signed by the cluster's CA (default false). */
+  readonly clientCertAuth?: boolean;
+  /** TLS between members too (`--peer-*` flags, `https://` peer URLs). Default true. */
+  readonly peer?: boolean;
+  /**
+   * SANs of the members' server certificates; default `IP:127.0.0.1, DNS:localhost`. Pass
+   * e.g. `['DNS:wrong.invalid']` for a cluster whose name does not match what clients dial.
+   */
+  readonly serverSubjectAltNames?: readonly string[];
+}
+
+/** The TLS material of a running test cluster (files in its temp dir). */
+export interface EtcdClusterTls {
+  /** The CA the members trust and are signed by (`ETCD_CA_FILE`). */
+  readonly caFile: string;
+  /** A second CA nothing trusts, for "wrong CA" tests. */
+  readonly otherCaFile: string;
+  /** Whether members require client certificates. */
+  readonly clientCertAuth: boolean;
+  /** A client certificate with CN `root` (used by the harness's probes and {@link EtcdCluster.etcdctlTlsArgs}). */
+  readonly rootCert: CertFiles;
+  /** The PKI, to issue more certificates. */
+  readonly pki: TestPki;
+  /**
+   * Issues a client certificate with CN `name` (etcd maps it to the user `name` under
+   * `--client-cert-auth`); `expired`, or signed by the untrusted CA with `ca: 'other'`.
+   */
+  clientCert(name: string, options?: ClientCertOptions): Promise<CertFiles>;
+}
 
 /** Options for {@link EtcdCluster.start}. */
 export interface EtcdClusterOptions {
@@ -26,6 +59,12 @@ export interface EtcdClusterOptions {
    * default to false, 3.6 to true.
    */
   readonly preVote?: boolean;
+  /**
+   * Serve clients over TLS (`https://` client URLs, `--cert-file`, `--key-file`,
+   * `--trusted-ca-file`) with certificates made at start with the `openssl` CLI in the
+   * cluster's temp dir; see {@link EtcdCluster.tls}. Plain HTTP when left out.
+   */
+  readonly tls?: EtcdClusterTlsOptions;
 }
 
 // Start-up attempts when a member finds a port taken (the OS hands out free ports, but another
@@ -52,8 +91,30 @@ export class EtcdCluster {
     readonly baseDir: string,
     readonly keepData: boolean,
     private readonly runtime: EtcdMemberRuntime,
+    private readonly tlsState: (EtcdClusterTls & { readonly peer: boolean; readonly sans?: readonly string[] }) | undefined,
   ) {
     this.list = [...members];
+  }
+
+  /** The cluster's TLS material, or undefined for a plain-HTTP cluster. */
+  get tls(): EtcdClusterTls | undefined {
+    return this.tlsState;
+  }
+
+  /**
+   * etcdctl flags for this cluster's TLS (`--cacert`, and `--cert`/`--key`: the `root` client
+   * certificate unless `cert` is given); empty for a plain cluster. Use with {@link clientUrls}.
+   */
+  etcdctlTlsArgs(cert?: CertFiles): string[] {
+    const tls = this.tlsState;
+    if (!tls) return [];
+    const c = cert ?? tls.rootCert;
+    return ['--cacert', tls.caFile, '--cert', c.certFile, '--key', c.keyFile];
+  }
+
+  /** Client URLs of all members with their scheme (`https://127.0.0.1:PORT` with TLS), as etcdctl takes them. */
+  get clientUrls(): string[] {
+    return this.members.map((m) => m.spec.clientUrl);
   }
 
   /** The members, in start order (members added with {@link startJoining} last). */
@@ -73,7 +134,14 @@ export class EtcdCluster {
   async newMemberSpec(name: string): Promise<EtcdMemberSpec> {
     if (this.list.some((m) => m.name === name)) throw new Error(`a member is already called ${name}`);
     const [client, peer] = await freePorts(2);
-    return { name, clientUrl: `http://127.0.0.1:${client}`, peerUrl: `http://127.0.0.1:${peer}`, dataDir: join(this.baseDir, `${name}.etcd`) };
+    const tls = this.tlsState;
+    return {
+      name,
+      clientUrl: `${tls ? 'https' : 'http'}://127.0.0.1:${client}`,
+      peerUrl: `${tls?.peer ? 'https' : 'http'}://127.0.0.1:${peer}`,
+      dataDir: join(this.baseDir, `${name}.etcd`),
+      ...(tls ? { tls: await memberCerts(tls.pki, name, tls.peer, tls.sans) } : {}),
+    };
   }
 
   /**
@@ -125,24 +193,34 @@ export class EtcdCluster {
     mkdirSync(logDir);
     // Every port of the cluster is picked at once, so none is handed out twice.
     const ports = await freePorts(size * 2);
-    const specs = Array.from({ length: size }, (_, i) => ({
-      name: `m${i}`,
-      clientUrl: `http://127.0.0.1:${ports[2 * i]}`,
-      peerUrl: `http://127.0.0.1:${ports[2 * i + 1]}`,
-      dataDir: join(baseDir, `m${i}.etcd`),
-    }));
-    const runtime = {
+    const tls = options.tls ? await createTls(join(baseDir, 'pki'), options.tls) : undefined;
+    const clientScheme = tls ? 'https' : 'http';
+    const peerScheme = tls?.peer ? 'https' : 'http';
+    const specs: EtcdMemberSpec[] = [];
+    for (let i = 0; i < size; i++) {
+      const name = `m${i}`;
+      specs.push({
+        name,
+        clientUrl: `${clientScheme}://127.0.0.1:${ports[2 * i]}`,
+        peerUrl: `${peerScheme}://127.0.0.1:${ports[2 * i + 1]}`,
+        dataDir: join(baseDir, `${name}.etcd`),
+        ...(tls ? { tls: await memberCerts(tls.pki, name, tls.peer, tls.sans) } : {}),
+      });
+    }
+    const runtime: EtcdMemberRuntime = {
       etcdBin,
       logDir,
       initialCluster: specs.map((s) => `${s.name}=${s.peerUrl}`).join(','),
       clusterToken: `etcd-patterns-${process.pid}-${Date.now()}`,
       extraArgs: [...(options.preVote === false ? [] : ['--pre-vote']), ...(options.extraArgs ?? [])],
+      ...(tls ? { tls: { caFile: tls.caFile, clientCertAuth: tls.clientCertAuth, probeCert: tls.rootCert } } : {}),
     };
     return new EtcdCluster(
       specs.map((spec) => new EtcdMember(spec, runtime)),
       baseDir,
       options.keepData ?? process.env['ETCD_KEEP_DATA'] === '1',
       runtime,
+      tls,
     );
   }
 
@@ -199,4 +277,32 @@ export class EtcdCluster {
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close();
   }
+}
+
+async function createTls(
+  dir: string,
+  options: EtcdClusterTlsOptions,
+): Promise<EtcdClusterTls & { readonly peer: boolean; readonly sans?: readonly string[] }> {
+  const pki = await TestPki.create(dir);
+  const rootCert = await pki.clientCert('root');
+  return {
+    caFile: pki.caFile,
+    otherCaFile: pki.otherCaFile,
+    clientCertAuth: options.clientCertAuth ?? false,
+    rootCert,
+    pki,
+    clientCert: (name, o) => pki.clientCert(name, o),
+    peer: options.peer ?? true,
+    sans: options.serverSubjectAltNames,
+  };
+}
+
+async function memberCerts(
+  pki: TestPki,
+  name: string,
+  peer: boolean,
+  sans: readonly string[] | undefined,
+): Promise<NonNullable<EtcdMemberSpec['tls']>> {
+  const server = await pki.serverCert(name, sans ? { subjectAltNames: sans } : {});
+  return peer ? { server, peer: await pki.peerCert(name) } : { server };
 }

@@ -1,21 +1,39 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { createWriteStream, type WriteStream } from 'node:fs';
+import { createWriteStream, readFileSync, type WriteStream } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { httpJson } from './http-json';
+import { httpJson, type HttpJsonTls } from './http-json';
 import { EtcdMemberStartError } from './member-start-error';
 import { trackChild } from './process-registry';
+import type { CertFiles } from './test-pki';
 
 /** Static description of one member of a test cluster. */
 export interface EtcdMemberSpec {
   /** Member name (`m0`, `m1`, ...). */
   readonly name: string;
-  /** Client URL, `http://127.0.0.1:PORT`. */
+  /** Client URL, `http://127.0.0.1:PORT` (`https://` with TLS). */
   readonly clientUrl: string;
-  /** Peer URL, `http://127.0.0.1:PORT`. */
+  /** Peer URL, `http://127.0.0.1:PORT` (`https://` with peer TLS). */
   readonly peerUrl: string;
   /** Data directory. */
   readonly dataDir: string;
+  /** The member's certificates, when the cluster runs TLS. */
+  readonly tls?: {
+    /** Served to clients (`--cert-file`, `--key-file`). */
+    readonly server: CertFiles;
+    /** Served to and presented to peers (`--peer-cert-file`, `--peer-key-file`), with peer TLS. */
+    readonly peer?: CertFiles;
+  };
+}
+
+/** TLS settings shared by every member of a cluster. */
+export interface EtcdMemberTlsRuntime {
+  /** `--trusted-ca-file` (and `--peer-trusted-ca-file`). */
+  readonly caFile: string;
+  /** `--client-cert-auth`: clients must present a certificate the CA signed. */
+  readonly clientCertAuth: boolean;
+  /** A client certificate the harness's own probes present (needed with `clientCertAuth`). */
+  readonly probeCert?: CertFiles;
 }
 
 /** Options shared by every member of a cluster. */
@@ -27,6 +45,8 @@ export interface EtcdMemberRuntime {
   readonly extraArgs: readonly string[];
   /** `new` for the founding members (default), `existing` for a member joining a running cluster. */
   readonly initialClusterState?: 'new' | 'existing';
+  /** Client (and peer) TLS; plain HTTP without it. */
+  readonly tls?: EtcdMemberTlsRuntime;
 }
 
 const RECENT_OUTPUT_BYTES = 16 * 1024;
@@ -90,6 +110,7 @@ export class EtcdMember {
       '--initial-cluster-state', runtime.initialClusterState ?? 'new',
       '--logger', 'zap',
       '--log-level', 'warn',
+      ...this.tlsArgs(),
       ...runtime.extraArgs,
     ];
     const child = spawn(runtime.etcdBin, args, { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -140,7 +161,7 @@ export class EtcdMember {
   async status(timeoutMs = 500): Promise<{ memberId: string; leaderId: string } | undefined> {
     if (!this.running || this.paused) return undefined;
     try {
-      const body = (await httpJson(`${this.spec.clientUrl}/v3/maintenance/status`, {}, timeoutMs)) as {
+      const body = (await httpJson(`${this.spec.clientUrl}/v3/maintenance/status`, {}, timeoutMs, this.probeTls())) as {
         header?: { member_id?: string };
         leader?: string;
       };
@@ -149,6 +170,31 @@ export class EtcdMember {
     } catch {
       return undefined;
     }
+  }
+
+  private tlsArgs(): string[] {
+    const tls = this.runtime.tls;
+    const certs = this.spec.tls;
+    if (!tls || !certs) return [];
+    const args = ['--cert-file', certs.server.certFile, '--key-file', certs.server.keyFile, '--trusted-ca-file', tls.caFile];
+    if (tls.clientCertAuth) args.push('--client-cert-auth');
+    if (certs.peer) {
+      args.push(
+        '--peer-cert-file', certs.peer.certFile,
+        '--peer-key-file', certs.peer.keyFile,
+        '--peer-trusted-ca-file', tls.caFile,
+        '--peer-client-cert-auth',
+      );
+    }
+    return args;
+  }
+
+  // Read once per probe: tests may rotate files under the harness's feet.
+  private probeTls(): HttpJsonTls | undefined {
+    const tls = this.runtime.tls;
+    if (!tls) return undefined;
+    const probe = tls.probeCert;
+    return { ca: readFileSync(tls.caFile), cert: probe && readFileSync(probe.certFile), key: probe && readFileSync(probe.keyFile) };
   }
 
   private async signalAndWait(signal: NodeJS.Signals): Promise<void> {
@@ -174,7 +220,7 @@ export class EtcdMember {
         throw this.startError('exited', `etcd member ${this.name} exited at start (${how}${closed ? '' : ', output may be cut'})`);
       }
       try {
-        await httpJson(`${this.spec.clientUrl}/version`, undefined, 500);
+        await httpJson(`${this.spec.clientUrl}/version`, undefined, 500, this.probeTls());
         return;
       } catch {
         await sleep(50);

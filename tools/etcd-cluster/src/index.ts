@@ -1,7 +1,9 @@
 export { EtcdCluster } from './etcd-cluster';
-export type { EtcdClusterOptions } from './etcd-cluster';
+export type { EtcdClusterOptions, EtcdClusterTls, EtcdClusterTlsOptions } from './etcd-cluster';
+export { TestPki, OpensslError } from './test-pki';
+export type { CertFiles, ClientCertOptions, ServerCertOptions } from './test-pki';
 export { EtcdMember } from './etcd-member';
-export type { EtcdMemberSpec } from './etcd-member';
+export type { EtcdMemberSpec, EtcdMemberTlsRuntime } from './etcd-member';
 export { etcdctl, spawnEtcdctl } from './etcdctl';
 export type { EtcdctlResult } from './etcdctl';
 export { findEtcdBinary, findEtcdctlBinary, EtcdBinaryNotFoundError } from './find-etcd';
