@@ -14,7 +14,7 @@ export const EXIT = {
   invalid: 3,
   /** Someone published since --base-version. */
   conflict: 4,
-  /** Wrong credentials or permission denied. */
+  /** Wrong credentials (password or TLS certificate) or permission denied. */
   auth: 5,
   /** etcd unreachable or too slow. */
   unavailable: 6,
@@ -42,6 +42,9 @@ const BY_CODE: Readonly<Record<string, number>> = {
   ETCD_INVALID_ARGUMENT: EXIT.invalid,
   CONFIG_CONFLICT: EXIT.conflict,
   ETCD_AUTH_FAILED: EXIT.auth,
+  ETCD_AUTH_NOT_ENABLED: EXIT.auth,
+  ETCD_TLS_FAILED: EXIT.auth,
+  CONFIG_ACCESS_UNSAFE: EXIT.invalid,
   ETCD_PERMISSION_DENIED: EXIT.auth,
   ETCD_UNAVAILABLE: EXIT.unavailable,
   ETCD_DEADLINE_EXCEEDED: EXIT.unavailable,
@@ -71,9 +74,9 @@ Exit codes:
   1  unexpected error, or a restore that failed
   2  bad command line or client options
   3  invalid input: YAML/JSON syntax (with line:column), not a config document, schema violation,
-     invalid snapshot; or refused as unsafe
+     invalid snapshot; or refused as unsafe (an access plan that would lock you out)
   4  conflict: the namespace is no longer at --base-version
-  5  authentication failed or permission denied
+  5  authentication failed (password, or TLS: certificate not trusted, rejected, expired, wrong name) or permission denied
   6  etcd unreachable or too slow; an endpoint down or unhealthy (cluster status|health still print every row);
      a reconfiguration etcd refused for now (learner not caught up, a voter not connected)
   7  not found (nothing published, no such version, no such member)

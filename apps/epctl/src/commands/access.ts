@@ -2,12 +2,13 @@
 import { setupConfigAccess, type AppAccess } from '@etcd-patterns/config';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { EpctlContext } from '../context';
+import { registerAccessApply } from './access-apply';
 
 /** Registers `epctl access ...` on the root program. */
 export function registerAccessCommands(program: Command, ctx: EpctlContext): void {
-  program
-    .command('access')
-    .description('etcd access control')
+  const access = program.command('access').description('etcd access control');
+  registerAccessApply(access, ctx);
+  access
     .command('setup')
     .description('enable etcd auth; per app a user that reads only its config and writes only its registry prefix')
     .option('--app <env/app=password>', 'an app user to create or update (repeatable)', (v: string, all: string[]) => [...all, v], [] as string[])
