@@ -1,0 +1,20 @@
+// react-query keys, in one place so live streams and mutations refresh the right queries.
+export const queryKeys = {
+  session: ['session'] as const,
+  services: ['services'] as const,
+  configNamespaces: ['config', 'namespaces'] as const,
+  config: ['config'] as const,
+  configNamespaceAll: ['config', 'namespace'] as const,
+  configNamespace: (namespace: string) => ['config', 'namespace', namespace] as const,
+  configVersion: (namespace: string, version: number) => ['config', 'version', namespace, version] as const,
+  locks: ['locks'] as const,
+  cluster: ['cluster'] as const,
+  keys: ['keys'] as const,
+  keyList: (prefix: string, search: string) => ['keys', 'list', prefix, search] as const,
+  keyValue: (key: string, revision?: number) => ['keys', 'value', key, revision ?? 'latest'] as const,
+  leases: ['leases'] as const,
+  access: ['access'] as const,
+  traces: ['traces'] as const,
+  trace: (traceId: string) => ['traces', traceId] as const,
+  demo: ['demo'] as const,
+};
