@@ -6,7 +6,7 @@ cd "$(dirname "$0")/../.."
 bash tools/scripts/setup.sh
 bash tools/scripts/gen-protos.sh
 export NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false
-npx nx run-many -t lint typecheck --outputStyle=static
+npx nx run-many -t lint typecheck build --outputStyle=static   # build: the console's SPA, for its browser tests
 mkdir -p tmp
 set +e
 npx jest --ci --runInBand --json --outputFile=tmp/jest-results.json "$@"

@@ -22,6 +22,7 @@ describe('console environment', () => {
 
   it('refuses credentials of its own: it acts only as the user who signed in', () => {
     expect(() => parseConsoleEnv({ ETCD_ENDPOINTS: 'e:1', ETCD_USERNAME: 'root', ETCD_PASSWORD: 'x' })).toThrow(/ETCD_USERNAME: must not be set.*ETCD_PASSWORD: must not be set/);
+    expect(() => parseConsoleEnv({ ETCD_ENDPOINTS: 'e:1', ETCD_PASSWORD_FILE: '/run/secrets/x' })).toThrow(/ETCD_PASSWORD_FILE: must not be set/);
   });
 
   it('tells loopback addresses from others', () => {

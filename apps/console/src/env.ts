@@ -11,7 +11,7 @@ const keyPrefix = z.string().regex(/^\/[^\s]*$/, 'must be a key prefix starting 
 /**
  * Every environment variable the console reads (telemetry reads the `OTEL_*` and `METRICS_*`
  * ones, see `telemetryEnvSchema`). Invalid values stop the process at start with a message
- * naming each. `ETCD_USERNAME`/`ETCD_PASSWORD` must not be set (see {@link parseConsoleEnv}).
+ * naming each. `ETCD_USERNAME`/`ETCD_PASSWORD`/`ETCD_PASSWORD_FILE` must not be set (see {@link parseConsoleEnv}).
  */
 export const consoleEnvSchema = z.object({
   /** Comma-separated etcd endpoints. TLS comes from `ETCD_CA_FILE`/`ETCD_CERT_FILE`/`ETCD_KEY_FILE`. */
@@ -48,7 +48,7 @@ export type ConsoleEnv = z.output<typeof consoleEnvSchema>;
 /**
  * Parses the console's environment.
  *
- * `ETCD_USERNAME`/`ETCD_PASSWORD` are refused: the etcd client library reads them for every
+ * `ETCD_USERNAME`/`ETCD_PASSWORD`/`ETCD_PASSWORD_FILE` are refused: the etcd client library reads them for every
  * client it makes, so the console's own (credential-less) client would act as that user and
  * every visitor would inherit its rights. The console acts only as the user who signed in.
  * @throws {Error} `invalid environment: NAME: problem; ...`.
@@ -57,7 +57,7 @@ export function parseConsoleEnv(env: NodeJS.ProcessEnv = process.env): ConsoleEn
   const picked = Object.fromEntries(Object.keys(consoleEnvSchema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]));
   const parsed = consoleEnvSchema.safeParse(picked);
   const problems = parsed.success ? [] : parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`);
-  for (const name of ['ETCD_USERNAME', 'ETCD_PASSWORD']) {
+  for (const name of ['ETCD_USERNAME', 'ETCD_PASSWORD', 'ETCD_PASSWORD_FILE']) {
     if (env[name] !== undefined && env[name] !== '') problems.push(`${name}: must not be set (the console signs in to etcd as each user; it has no credentials of its own)`);
   }
   if (parsed.success && (parsed.data.CONSOLE_DEMO_CONTROL_URL === undefined) !== (parsed.data.CONSOLE_DEMO_CONTROL_TOKEN === undefined)) {

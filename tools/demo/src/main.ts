@@ -200,7 +200,7 @@ async function main(): Promise<void> {
     say(`
 The demo is running. etcd: ${endpoints}
   gateway   ${url}
-  console   ${consoleUrl}   (ops console: sign in with any name, etcd auth is off; build its UI once with npx nx build console-ui)
+  console   ${consoleUrl}   (ops console: sign in with any name, etcd auth is off)
   backups   ${backupHealth.join('  ')}   (GET /health: leader, last backup; files in ${backupDir})
   ${traces.description}
   metrics (Prometheus text format; every metric is listed in libs/telemetry/README.md):

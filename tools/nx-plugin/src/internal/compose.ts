@@ -52,7 +52,7 @@ export function nextGrpcPort(text: string): number {
  * (comments, anchors, flow collections, quoting): the position comes from the parsed document,
  * and the result is parsed again to check that `check` holds.
  */
-function appendToSection(text: string, file: string, section: string, block: string, check: (json: unknown) => boolean): string {
+export function appendToSection(text: string, file: string, section: string, block: string, check: (json: unknown) => boolean): string {
   const node = blockSection(parse(text, file), section, file);
   const end = node.range[1];
   const head = text.slice(0, end);

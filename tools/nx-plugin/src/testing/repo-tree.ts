@@ -16,6 +16,7 @@ export const REPO_FILES = [
   'protos/worker/v1/worker.proto',
   'docker-compose.yml',
   'deploy/prometheus.yml',
+  'deploy/access.yaml',
   'tools/demo/src/app-process.ts',
   'apps/gateway/project.json',
   'apps/gateway/src/gateway.module.ts',

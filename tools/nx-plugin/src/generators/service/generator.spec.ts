@@ -89,8 +89,8 @@ describe('service generator', () => {
     }
 
     const readme = read(tree, `${app}/README.md`);
-    expect(readme).toContain('npx epctl access setup --root-password "$ROOT_PASSWORD" --app dev/invoices="$INVOICES_ETCD_PASSWORD"');
-    expect(readme).toContain('There is no declarative access file yet');
+    expect(readme).toContain('npx epctl access apply deploy/access.yaml --dry-run');
+    expect(readme).toContain('least-privilege role and user `invoices` to `deploy/access.yaml`');
     expect(readme).toContain('libs/telemetry/README.md');
     expect(readme).not.toContain('```ts'); // tools/readme compiles every ts block of apps/*/README.md
 
@@ -115,6 +115,10 @@ describe('service generator', () => {
       job_name: 'invoices',
       dns_sd_configs: [{ names: ['invoices'], type: 'A', port: 9464, refresh_interval: '10s' }],
     });
+    const access = parse(read(tree, 'deploy/access.yaml')) as { roles: Record<string, unknown>; users: Record<string, unknown> };
+    expect(access.roles['invoices']).toEqual({ read: ['/services/'], readwrite: ['/services/invoices/'], config: ['dev/invoices'] });
+    expect(access.users['invoices']).toEqual({ roles: ['invoices'], passwordFile: '/run/secrets/etcd-invoices-password' });
+    expect(access.roles['greeter']).toBeDefined();
     expect(read(tree, 'tools/demo/src/app-process.ts')).toMatch(/^export type AppName = .*\| 'invoices';$/m);
     expect(readme).toContain("the\ngenerator added `'invoices'` to its `AppName` list");
   });
@@ -131,9 +135,16 @@ describe('service generator', () => {
     expect(module).toContain('InvoicesLeaderTask,');
     expect(read(tree, 'apps/invoices/src/env.ts')).toContain('INVOICES_LEADER_INTERVAL_MS:');
     expect(compose(tree)['invoices']!.environment).toMatchObject({ INVOICES_LEADER_INTERVAL_MS: '10000' });
-    expect(read(tree, 'apps/invoices/README.md')).toContain('readwrite /elections/invoices-leader/');
+    expect(read(tree, 'apps/invoices/README.md')).toContain('campaign in `/elections/invoices-leader/`');
     expect(read(tree, 'apps/invoices/src/invoices.int-spec.ts')).toContain('runs the leader task');
     expect(tree.exists('apps/invoices/src/invoices-counters.ts')).toBe(false);
+  });
+
+  it('--lock --leaderTask: the etcd role also gets its lock prefix, its election and its own keys', async () => {
+    const tree = repoTree();
+    await serviceGenerator(tree, { name: 'invoices', lock: true, leaderTask: true, skipProtoGen: true, skipInstall: true });
+    const access = parse(read(tree, 'deploy/access.yaml')) as { roles: Record<string, { readwrite: string[] }> };
+    expect(access.roles['invoices']!.readwrite).toEqual(['/services/invoices/', '/locks/invoices/', '/elections/invoices-leader/', '/invoices/']);
   });
 
   it('--lock: an Increment rpc behind a Mutex with a fenced write, exported types, the timeout variable', async () => {
@@ -148,7 +159,7 @@ describe('service generator', () => {
     expect(read(tree, 'apps/invoices/src/invoices.controller.ts')).toContain("@GrpcMethod(INVOICES_SERVICE, 'IncrementInvoicesCounter')");
     expect(read(tree, 'apps/invoices/src/invoices.module.ts')).toContain('InvoicesCounters,');
     expect(compose(tree)['invoices']!.environment).toMatchObject({ INVOICES_LOCK_TIMEOUT_MS: '5000' });
-    expect(read(tree, 'apps/invoices/README.md')).toContain('readwrite /locks/invoices/');
+    expect(read(tree, 'apps/invoices/README.md')).toContain('take its locks (`/locks/invoices/`)');
     expect(tree.exists('apps/invoices/src/invoices-leader.ts')).toBe(false);
   });
 
@@ -249,7 +260,7 @@ describe('service generator', () => {
       await serviceGenerator(tree, { name: 'invoices', lock: true, skipProtoGen: true, skipInstall: true });
       const { code, message } = await refusal(tree, { name: 'invoices', http: true });
       expect(code).toBe('ALREADY_EXISTS');
-      expect(message).toMatch(/^service invoices already exists \(apps\/invoices exists; a project called invoices exists; protos\/invoices exists; docker-compose.yml already has a service invoices; protos\/index.ts already defines INVOICES_PROTO\); nothing was written/);
+      expect(message).toMatch(/^service invoices already exists \(apps\/invoices exists; a project called invoices exists; protos\/invoices exists; docker-compose.yml already has a service invoices; deploy\/access.yaml already has a role or user invoices; protos\/index.ts already defines INVOICES_PROTO\); nothing was written/);
     });
 
     it.each<[string, (tree: Tree) => void]>([
@@ -257,6 +268,7 @@ describe('service generator', () => {
       ['a project of that name', (tree) => tree.write('libs/invoices-lib/project.json', JSON.stringify({ name: 'invoices', root: 'libs/invoices-lib' }))],
       ['a protos/ folder', (tree) => tree.write('protos/invoices/v1/invoices.proto', 'syntax = "proto3";')],
       ['a compose service', (tree) => tree.write('docker-compose.yml', `${read(tree, 'docker-compose.yml').replace('\nvolumes:', '\n  invoices:\n    image: x\n\nvolumes:')}`)],
+      ['an etcd user in deploy/access.yaml', (tree) => tree.write('deploy/access.yaml', `${read(tree, 'deploy/access.yaml')}\n  invoices:\n    roles: [viewer]\n`)],
     ])('refuses a name taken by %s', async (_what, seed) => {
       const tree = repoTree();
       seed(tree);

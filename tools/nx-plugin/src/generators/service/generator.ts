@@ -1,6 +1,7 @@
 import { generateFiles, getProjects, logger, type GeneratorCallback, type Tree } from '@nx/devkit';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
+import { ACCESS_FILE, accessEntryExists, withAccessEntries } from '../../internal/access-file';
 import { COMPOSE_FILE, composeServiceNames, nextGrpcPort, PROMETHEUS_FILE, withComposeService, withPrometheusJob } from '../../internal/compose';
 import { withAppName, DEMO_APP_PROCESS } from '../../internal/demo-apps';
 import { GeneratorError } from '../../internal/generator-error';
@@ -97,6 +98,8 @@ function plan(tree: Tree, options: ServiceGeneratorOptions): Plan {
   ].filter((x): x is string => typeof x === 'string');
   const compose = tree.read(COMPOSE_FILE, 'utf-8');
   if (compose !== null && composeServiceNames(compose).includes(n.name)) taken.push(`${COMPOSE_FILE} already has a service ${n.name}`);
+  const access = tree.read(ACCESS_FILE, 'utf-8');
+  if (access !== null && accessEntryExists(access, n.name)) taken.push(`${ACCESS_FILE} already has a role or user ${n.name}`);
   const index = tree.read(PROTOS_INDEX, 'utf-8');
   if (index === null) throw new GeneratorError('UNSUPPORTED_WORKSPACE', `${PROTOS_INDEX} not found: run the generator at the root of the etcd-patterns workspace`);
   if (exportedProtoConstants(index).has(n.constantName)) taken.push(`${PROTOS_INDEX} already defines ${n.constantName}_PROTO`);
@@ -123,6 +126,8 @@ function plan(tree: Tree, options: ServiceGeneratorOptions): Plan {
     if (prometheus === null) notes.push(`${PROMETHEUS_FILE} not found: no scrape job added`);
     else edits.set(PROMETHEUS_FILE, withPrometheusJob(prometheus, n.name));
   }
+  if (access === null) notes.push(`${ACCESS_FILE} not found: no etcd user added (see apps/${n.name}/README.md)`);
+  else edits.set(ACCESS_FILE, withAccessEntries(access, n.name, flags));
   if (flags.lock) templates.push('lock');
   if (flags.leaderTask) templates.push('leader');
   if (flags.http) templates.push('http');
