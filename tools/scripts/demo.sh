@@ -4,7 +4,7 @@
 # Ctrl-C stops everything.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
-bash tools/scripts/setup.sh
+SETUP_SKIP_CHROMIUM=1 bash tools/scripts/setup.sh   # the browser is for the tests only
 bash tools/scripts/gen-protos.sh
 # The ops console serves the built single-page app (cached by Nx after the first build).
 NX_DAEMON=false NX_NO_CLOUD=true NX_TUI=false npx nx run console-ui:build --outputStyle=static >/dev/null
