@@ -24,6 +24,8 @@ export const gatewayEnvSchema = z.object({
   LB_POLICY: z.enum(['round_robin', 'p2c', 'weighted_round_robin', 'pick_first']).default('p2c'),
   /** Deadline of every gRPC call, in ms (504 when exceeded). */
   GRPC_DEADLINE_MS: z.coerce.number().int().min(10).max(120_000).default(3000),
+  /** CA bundle (PEM) to verify the greeter and worker servers with: the channels use TLS when set, plaintext otherwise. */
+  GRPC_TLS_CA_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 

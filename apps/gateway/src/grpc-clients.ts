@@ -3,7 +3,7 @@ import { ClientProxyFactory, Transport, type ClientGrpcProxy } from '@nestjs/mic
 import { Metadata } from '@grpc/grpc-js';
 import { lastValueFrom, type Observable } from 'rxjs';
 import type { Etcd3 } from '@etcd-patterns/etcd';
-import { etcdChannelOptions, installEtcdBalancing } from '@etcd-patterns/lb-resolver';
+import { etcdChannelOptions, grpcChannelCredentials, installEtcdBalancing } from '@etcd-patterns/lb-resolver';
 import { ETCD_CLIENT } from '@etcd-patterns/nest';
 import {
   GREETER_PACKAGE,
@@ -54,16 +54,18 @@ export class GrpcClients implements OnApplicationShutdown {
     installEtcdBalancing({ client, onError: (target, error) => log.warn({ target, code: error.code, err: error }, 'resolver error') });
     // SayHello is read-only, so calls cut off by a dying greeter are repeated too.
     const channelOptions = etcdChannelOptions({ policy: env.LB_POLICY, zone: env.GATEWAY_ZONE, retry: 'all', idempotent: ['greeter.v1.GreeterService'] });
+    // TLS to the services when GRPC_TLS_CA_FILE is set (each server certificate names its service).
+    const credentials = grpcChannelCredentials({ caFile: env.GRPC_TLS_CA_FILE });
     const loader = { ...PROTO_LOADER_OPTIONS, includeDirs: [...PROTO_LOADER_OPTIONS.includeDirs] };
     const greeter = ClientProxyFactory.create({
       transport: Transport.GRPC,
-      options: { url: env.GREETER_TARGET, package: GREETER_PACKAGE, protoPath: GREETER_PROTO, loader, channelOptions },
+      options: { url: env.GREETER_TARGET, package: GREETER_PACKAGE, protoPath: GREETER_PROTO, loader, channelOptions, credentials },
     }) as ClientGrpcProxy;
     // Every worker method is idempotent (SubmitJob carries a caller-chosen id), so retrying
     // all of them on UNAVAILABLE is safe.
     const worker = ClientProxyFactory.create({
       transport: Transport.GRPC,
-      options: { url: env.WORKER_TARGET, package: WORKER_PACKAGE, protoPath: WORKER_PROTO, loader, channelOptions },
+      options: { url: env.WORKER_TARGET, package: WORKER_PACKAGE, protoPath: WORKER_PROTO, loader, channelOptions, credentials },
     }) as ClientGrpcProxy;
     this.proxies.push(greeter, worker);
     this.greeter = greeter.getService<GreeterRpc>(GREETER_SERVICE);

@@ -32,6 +32,10 @@ export const greeterEnvSchema = z.object({
   CONFIG_NAMESPACE: z.string().regex(/^[a-z0-9][a-z0-9-]*\/[a-z0-9][a-z0-9-]*$/, 'must be env/app').default('dev/greeter'),
   /** Time between deregistering and closing the server, so clients stop picking this replica. */
   SHUTDOWN_DRAIN_MS: z.coerce.number().int().min(0).max(60_000).default(1000),
+  /** gRPC server certificate (PEM; with GRPC_TLS_KEY_FILE): serve TLS. Its SANs must include `DNS:greeter`. Plaintext when unset. */
+  GRPC_TLS_CERT_FILE: z.string().min(1).optional(),
+  /** Private key of GRPC_TLS_CERT_FILE. */
+  GRPC_TLS_KEY_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -46,6 +50,9 @@ export function parseGreeterEnv(env: NodeJS.ProcessEnv = process.env): GreeterEn
   const parsed = greeterEnvSchema.safeParse(picked);
   if (!parsed.success) {
     throw new Error(`invalid environment: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  if (Boolean(parsed.data.GRPC_TLS_CERT_FILE) !== Boolean(parsed.data.GRPC_TLS_KEY_FILE)) {
+    throw new Error('invalid environment: GRPC_TLS_CERT_FILE: GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE are set together or not at all');
   }
   return parsed.data;
 }

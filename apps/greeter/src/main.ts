@@ -2,6 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { Transport, type MicroserviceOptions } from '@nestjs/microservices';
 import { pickFreePort } from '@etcd-patterns/discovery';
+import { grpcServerCredentials } from '@etcd-patterns/lb-resolver';
 import { DiscoveryRegistrar } from '@etcd-patterns/nest';
 import { GREETER_PACKAGE, GREETER_PROTO, PROTO_LOADER_OPTIONS } from '@etcd-patterns/protos';
 import { createLogger, metricsUrl, NestPinoLogger, traceRegistration } from '@etcd-patterns/telemetry';
@@ -27,13 +28,14 @@ async function main(): Promise<void> {
       protoPath: GREETER_PROTO,
       loader: { ...PROTO_LOADER_OPTIONS, includeDirs: [...PROTO_LOADER_OPTIONS.includeDirs] },
       gracefulShutdown: true,
+      credentials: grpcServerCredentials({ certFile: env.GRPC_TLS_CERT_FILE, keyFile: env.GRPC_TLS_KEY_FILE }),
     },
     logger: new NestPinoLogger(log),
   });
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
   await app.listen();
   await traceRegistration('greeter', address, () => app.get(DiscoveryRegistrar).register());
-  log.info({ address, version: env.GREETER_VERSION, zone: env.GREETER_ZONE, metrics: await metricsUrl() }, 'greeter ready');
+  log.info({ address, tls: Boolean(env.GRPC_TLS_CERT_FILE), version: env.GREETER_VERSION, zone: env.GREETER_ZONE, metrics: await metricsUrl() }, 'greeter ready');
 }
 
 main().catch((error: unknown) => {

@@ -47,6 +47,12 @@ export const workerEnvSchema = z.object({
   GRPC_DEADLINE_MS: z.coerce.number().int().min(10).max(120_000).default(3000),
   /** Time between deregistering and closing the server, so clients stop picking this replica. */
   SHUTDOWN_DRAIN_MS: ms(60_000).default(1000),
+  /** gRPC server certificate (PEM; with GRPC_TLS_KEY_FILE): serve TLS. Its SANs must include `DNS:worker`. Plaintext when unset. */
+  GRPC_TLS_CERT_FILE: z.string().min(1).optional(),
+  /** Private key of GRPC_TLS_CERT_FILE. */
+  GRPC_TLS_KEY_FILE: z.string().min(1).optional(),
+  /** CA bundle (PEM) to verify the greeter servers with: the channels use TLS when set, plaintext otherwise. */
+  GRPC_TLS_CA_FILE: z.string().min(1).optional(),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -61,6 +67,9 @@ export function parseWorkerEnv(env: NodeJS.ProcessEnv = process.env): WorkerEnv 
   const parsed = workerEnvSchema.safeParse(picked);
   if (!parsed.success) {
     throw new Error(`invalid environment: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
+  }
+  if (Boolean(parsed.data.GRPC_TLS_CERT_FILE) !== Boolean(parsed.data.GRPC_TLS_KEY_FILE)) {
+    throw new Error('invalid environment: GRPC_TLS_CERT_FILE: GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE are set together or not at all');
   }
   return parsed.data;
 }

@@ -3,7 +3,7 @@ import { ClientProxyFactory, Transport, type ClientGrpcProxy } from '@nestjs/mic
 import { Metadata } from '@grpc/grpc-js';
 import { lastValueFrom, type Observable } from 'rxjs';
 import type { Etcd3 } from '@etcd-patterns/etcd';
-import { etcdChannelOptions, installEtcdBalancing } from '@etcd-patterns/lb-resolver';
+import { etcdChannelOptions, grpcChannelCredentials, installEtcdBalancing } from '@etcd-patterns/lb-resolver';
 import { ETCD_CLIENT } from '@etcd-patterns/nest';
 import {
   GREETER_PACKAGE,
@@ -45,6 +45,7 @@ export class GreeterClient implements OnApplicationShutdown {
         package: GREETER_PACKAGE,
         protoPath: GREETER_PROTO,
         loader: { ...PROTO_LOADER_OPTIONS, includeDirs: [...PROTO_LOADER_OPTIONS.includeDirs] },
+        credentials: grpcChannelCredentials({ caFile: env.GRPC_TLS_CA_FILE }),
         channelOptions: etcdChannelOptions({ policy: env.LB_POLICY, zone: env.WORKER_ZONE, retry: 'all', idempotent: ['greeter.v1.GreeterService'] }),
       },
     }) as ClientGrpcProxy;

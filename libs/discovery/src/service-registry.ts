@@ -79,6 +79,9 @@ export class ServiceRegistry implements AsyncDisposable {
   private readonly guards = new Map<string, AbortController>();
   private readonly tracked = new WeakSet<Session>();
   private readonly closed = new AbortController();
+  // register() calls still waiting for their first write: a refusal that retrying cannot heal
+  // (ETCD_PERMISSION_DENIED) rejects them instead of leaving them waiting forever.
+  private readonly firstWrite = new Map<Registration, (error: EtcdPatternsError) => void>();
   private pending: Registration[] = [];
   private flushing = false;
   private readonly unsubscribe: () => void;
@@ -106,7 +109,9 @@ export class ServiceRegistry implements AsyncDisposable {
    * Registers one instance and resolves once its key is in etcd.
    * @throws {DiscoveryArgumentError} for a bad service name, address or metadata, or an
    *   address already registered by this registry.
-   * @throws {EtcdPatternsError} `ABORTED`; `SESSION_LOST` when a plain `Session` is gone.
+   * @throws {EtcdPatternsError} `ABORTED`; `SESSION_LOST` when a plain `Session` is gone;
+   *   a non-retryable etcd error of the first write, such as `ETCD_PERMISSION_DENIED` when the
+   *   user may not write under this service's prefix (nothing is left registered).
    */
   async register(options: RegisterOptions): Promise<Registration> {
     throwIfAborted(options.signal);
@@ -118,12 +123,16 @@ export class ServiceRegistry implements AsyncDisposable {
     this.entries.set(key, { registration, value: encodeInstanceValue(options.address, metadata), writtenRevision: 0, writtenLease: undefined, keyDeleted: false });
     this.guard(options.service);
     try {
+      const refused = new Promise<never>((_, reject) => this.firstWrite.set(registration, reject));
+      refused.catch(() => undefined); // settled by the race below, or never used
       this.enqueue([registration]);
-      await registration.whenRegistered({ signal: options.signal });
+      await Promise.race([registration.whenRegistered({ signal: options.signal }), refused]);
       return registration;
     } catch (error) {
       await this.deregister(registration);
       throw error;
+    } finally {
+      this.firstWrite.delete(registration);
     }
   }
 
@@ -262,7 +271,11 @@ export class ServiceRegistry implements AsyncDisposable {
         if (!e.retryable) {
           // Permission denied and the like will not heal by retrying: leave them recovering
           // and let the next lease or a key deletion try again.
-          for (const r of batch) r.setState('recovering');
+          for (const r of batch) {
+            const refuse = this.firstWrite.get(r);
+            if (refuse) refuse(e);
+            else r.setState('recovering');
+          }
           continue;
         }
         this.pending.unshift(...batch);

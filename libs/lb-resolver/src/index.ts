@@ -2,6 +2,8 @@ export { installEtcdBalancing } from './install';
 export { registerEtcdResolver, INSTANCE_FILTER_OPTION } from './etcd-resolver';
 export type { EtcdResolverOptions } from './etcd-resolver';
 export { etcdChannelOptions } from './service-config';
+export { grpcTlsFilesFromEnv, grpcServerCredentials, grpcChannelCredentials, GrpcTlsConfigError } from './grpc-tls';
+export type { GrpcTlsFiles } from './grpc-tls';
 export type { BalancingPolicy, EtcdChannelOptionsInput } from './service-config';
 export { registerP2cPolicy, P2C_POLICY } from './p2c-balancer';
 export type { P2cPolicyConfig } from './p2c-balancer';
