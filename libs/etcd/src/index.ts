@@ -18,3 +18,4 @@ export type { BackoffOptions } from './internal/backoff';
 export type { Etcd3 } from 'etcd3';
 export { SessionKeeper } from './session-keeper';
 export type { SessionKeeperOptions } from './session-keeper';
+export { perMeterProvider } from './meter-instruments';

@@ -1,4 +1,5 @@
-import { metrics, ValueType, type Counter, type Gauge, type MeterProvider } from '@opentelemetry/api';
+import { ValueType, type Counter, type Gauge } from '@opentelemetry/api';
+import { perMeterProvider } from '@etcd-patterns/etcd';
 import type { ConfigChangeSource } from '../watch-config';
 
 /** Instrumentation scope of this library's metrics (keep the version in step with package.json). */
@@ -23,12 +24,7 @@ interface Instruments {
 }
 
 // One set per MeterProvider: created on first use, again only if another provider is registered.
-let cached: { readonly provider: MeterProvider; readonly instruments: Instruments } | undefined;
-
-function instruments(): Instruments {
-  const provider = metrics.getMeterProvider();
-  if (cached?.provider === provider) return cached.instruments;
-  const meter = provider.getMeter(METER_NAME, METER_VERSION);
+const instruments = perMeterProvider(METER_NAME, METER_VERSION, (meter): Instruments => {
   const created: Instruments = {
     version: meter.createGauge('etcd_patterns.config.version', {
       unit: '{version}',
@@ -46,9 +42,8 @@ function instruments(): Instruments {
       valueType: ValueType.INT,
     }),
   };
-  cached = { provider, instruments: created };
   return created;
-}
+});
 
 export function recordConfigApplied(namespace: string, version: number, source: ConfigChangeSource): void {
   const { applied, version: gauge } = instruments();

@@ -1,4 +1,5 @@
-import { metrics, ValueType, type Counter, type Histogram, type MeterProvider } from '@opentelemetry/api';
+import { ValueType, type Counter, type Histogram } from '@opentelemetry/api';
+import { perMeterProvider } from '../meter-instruments';
 import type { SessionLostReason } from '../session';
 
 /** Instrumentation scope of this library's metrics (keep the version in step with package.json). */
@@ -33,12 +34,7 @@ interface Instruments {
 }
 
 // One set per MeterProvider: created on first use, again only if another provider is registered.
-let cached: { readonly provider: MeterProvider; readonly instruments: Instruments } | undefined;
-
-function instruments(): Instruments {
-  const provider = metrics.getMeterProvider();
-  if (cached?.provider === provider) return cached.instruments;
-  const meter = provider.getMeter(METER_NAME, METER_VERSION);
+const instruments = perMeterProvider(METER_NAME, METER_VERSION, (meter): Instruments => {
   const counter = (name: string, unit: string, description: string): Counter =>
     meter.createCounter(name, { unit, description, valueType: ValueType.INT });
   const created: Instruments = {
@@ -52,9 +48,8 @@ function instruments(): Instruments {
     watchReconnects: counter('etcd_patterns.etcd.watch.reconnects', '{reconnect}', 'Prefix watches re-opened (or re-read) after a retryable failure.'),
     watchRelists: counter('etcd_patterns.etcd.watch.compaction_relists', '{relist}', 'Prefix watches whose resume revision was compacted, so the prefix was read again.'),
   };
-  cached = { provider, instruments: created };
   return created;
-}
+});
 
 /** Records one unary call: `service` and `method` as etcd3 names them (`KV`, `range`). */
 export function recordRequest(service: string, method: string, durationMs: number, errorCode?: string): void {

@@ -1,4 +1,5 @@
-import { metrics, ValueType, type Counter, type MeterProvider } from '@opentelemetry/api';
+import { ValueType, type Counter } from '@opentelemetry/api';
+import { perMeterProvider } from '@etcd-patterns/etcd';
 
 /** Instrumentation scope of this library's metrics (keep the version in step with package.json). */
 export const METER_NAME = '@etcd-patterns/lb-resolver';
@@ -21,12 +22,7 @@ interface Instruments {
 }
 
 // One set per MeterProvider: created on first use, again only if another provider is registered.
-let cached: { readonly provider: MeterProvider; readonly instruments: Instruments } | undefined;
-
-function instruments(): Instruments {
-  const provider = metrics.getMeterProvider();
-  if (cached?.provider === provider) return cached.instruments;
-  const meter = provider.getMeter(METER_NAME, METER_VERSION);
+const instruments = perMeterProvider(METER_NAME, METER_VERSION, (meter): Instruments => {
   const created: Instruments = {
     picks: meter.createCounter('etcd_patterns.lb_resolver.picks', {
       unit: '{pick}',
@@ -34,9 +30,8 @@ function instruments(): Instruments {
       valueType: ValueType.INT,
     }),
   };
-  cached = { provider, instruments: created };
   return created;
-}
+});
 
 export function recordPick(service: string, address: string, policy: string): void {
   instruments().picks.add(1, { 'discovery.service': service, 'server.address': address, 'lb.policy': policy });

@@ -1,4 +1,5 @@
-import { metrics, ValueType, type Counter, type Histogram, type MeterProvider } from '@opentelemetry/api';
+import { ValueType, type Counter, type Histogram } from '@opentelemetry/api';
+import { perMeterProvider } from '@etcd-patterns/etcd';
 
 /** Instrumentation scope of this library's metrics (keep the version in step with package.json). */
 export const METER_NAME = '@etcd-patterns/lock';
@@ -37,12 +38,7 @@ interface Instruments {
 }
 
 // One set per MeterProvider: created on first use, again only if another provider is registered.
-let cached: { readonly provider: MeterProvider; readonly instruments: Instruments } | undefined;
-
-function instruments(): Instruments {
-  const provider = metrics.getMeterProvider();
-  if (cached?.provider === provider) return cached.instruments;
-  const meter = provider.getMeter(METER_NAME, METER_VERSION);
+const instruments = perMeterProvider(METER_NAME, METER_VERSION, (meter): Instruments => {
   const advice = { explicitBucketBoundaries: LOCK_BUCKETS_SECONDS };
   const created: Instruments = {
     wait: meter.createHistogram('etcd_patterns.lock.wait.duration', {
@@ -61,9 +57,8 @@ function instruments(): Instruments {
       valueType: ValueType.INT,
     }),
   };
-  cached = { provider, instruments: created };
   return created;
-}
+});
 
 export function recordLockWait(durationMs: number, outcome: LockWaitOutcome): void {
   instruments().wait.record(durationMs / 1000, { 'lock.outcome': outcome });
