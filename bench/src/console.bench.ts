@@ -1,0 +1,277 @@
+// Ops console: 1,000 instances over 50 services (one ServiceRegistry, one lease) with 10 Chromium
+// pages on the services view. etcd change → row in each page's DOM, timed inside Chromium,
+// against raw watch delivery to a Node `watchPrefix` watcher in the same run; time to the first
+// complete table; the console process's RSS; and the pages' main-thread gaps during a burst of
+// 1,000 registrations.
+//
+// Clocks: every probe starts at `t0 = performance.timeOrigin + performance.now()` in Node, just
+// before `register()`. Each page records `performance.timeOrigin + performance.now()` when its
+// MutationObserver sees the row; the page's clock offset to Node is measured per page (5 round
+// trips, the one with the smallest RTT, offset = page time - RTT midpoint) and subtracted, so
+// both figures are on Node's clock. "In the DOM" is after React's commit, before the paint.
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { existsSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { createInterface } from 'node:readline';
+import { ServiceRegistry } from '@etcd-patterns/discovery';
+import { Session, watchPrefix } from '@etcd-patterns/etcd';
+import { chromium, type Page } from 'playwright-core';
+import { latencySummary, percentile, type Benchmark, type BenchRow } from './bench-kit';
+
+const REPO_ROOT = resolve(__dirname, '../..');
+const PAGES = 10;
+const SERVICES = 50;
+const INSTANCES = 1000;
+const PROBE_SERVICE = '000-probe'; // sorts first: the probe rows are at the top of the windowed table
+
+const wallNow = (): number => performance.timeOrigin + performance.now();
+
+function rssMiB(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
+  return line ? Number(line.replace(/\D+/g, '')) / 1024 : Number.NaN;
+}
+
+/** Page clock minus Node clock, in ms (from the round trip with the smallest RTT). */
+async function clockOffset(page: Page): Promise<number> {
+  let best = { rtt: Infinity, offset: 0 };
+  for (let i = 0; i < 5; i++) {
+    const t0 = wallNow();
+    const pageNow = await page.evaluate(() => performance.timeOrigin + performance.now());
+    const t1 = wallNow();
+    if (t1 - t0 < best.rtt) best = { rtt: t1 - t0, offset: pageNow - (t0 + t1) / 2 };
+  }
+  return best.offset;
+}
+
+/**
+ * Page-side: records when rows with wanted addresses appear (MutationObserver), and rAF gaps
+ * and long tasks while `__measure` is set. Plain JavaScript text: tsx's name-keeping helpers
+ * (`__name`) do not exist inside the page.
+ */
+const INSTALL_PROBES = `(() => {
+  const w = window;
+  w.__seen = {}; w.__want = new Set(); w.__gaps = []; w.__longTasks = []; w.__measure = false;
+  new MutationObserver(() => {
+    for (const address of w.__want) {
+      if (document.querySelector('[data-testid="service-row"][data-address="' + address + '"]')) {
+        w.__seen[address] = performance.timeOrigin + performance.now();
+        w.__want.delete(address);
+      }
+    }
+  }).observe(document.body, { childList: true, subtree: true });
+  let last = performance.now();
+  function frame(t) { if (w.__measure) w.__gaps.push(t - last); last = t; requestAnimationFrame(frame); }
+  requestAnimationFrame(frame);
+  try {
+    new PerformanceObserver((list) => { if (w.__measure) for (const e of list.getEntries()) w.__longTasks.push(e.duration); }).observe({ type: 'longtask', buffered: false });
+  } catch (e) { /* no long-task timing: the rAF gaps still tell */ }
+})()`;
+
+/** What the page-side functions use of the page's globals (bench compiles without the DOM lib). */
+interface PageGlobals {
+  readonly document: { querySelector(selector: string): { getAttribute(name: string): string | null } | null };
+  readonly __seen: Record<string, number>;
+}
+
+/** Page-side condition (a function: the console's CSP forbids string evaluation): the services table lists at least `n` rows. */
+function rowsAtLeast(page: Page, n: number): Promise<unknown> {
+  return page.waitForFunction(
+    (min) => Number((globalThis as unknown as PageGlobals).document.querySelector('[data-testid="services-table"]')?.getAttribute('data-rows')) >= min,
+    n,
+    { timeout: 60_000, polling: 'raf' },
+  );
+}
+
+/** Starts the console as its own process, like `AppProcess` of tools/demo (which lint keeps out of framework-free bench). */
+async function startConsole(endpoints: readonly string[]): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', '--import', './libs/telemetry/src/register.ts', join('apps', 'console', 'src', 'main.ts')], {
+    cwd: REPO_ROOT,
+    env: { ...process.env, TSX_TSCONFIG_PATH: 'tsconfig.base.json', ETCD_ENDPOINTS: endpoints.join(','), CONSOLE_HOST: '127.0.0.1', CONSOLE_PORT: '0', LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const tail: string[] = [];
+  child.stderr?.on('data', (c: Buffer) => tail.push(c.toString()));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`console not ready within 60 s: ${tail.join('').slice(-2000)}`)), 60_000);
+    child.once('exit', (code) => reject(new Error(`console exited (${code}): ${tail.join('').slice(-2000)}`)));
+    createInterface({ input: child.stdout! }).on('line', (line) => {
+      try {
+        const entry = JSON.parse(line) as Record<string, unknown>;
+        if (entry['msg'] === 'console ready') {
+          clearTimeout(timer);
+          resolve(String(entry['url']));
+        }
+      } catch {
+        // not a log line
+      }
+    });
+  }).catch((error: unknown) => {
+    child.kill('SIGKILL');
+    throw error;
+  });
+  return { child, url };
+}
+
+const bench: Benchmark = {
+  name: 'console',
+  async run(ctx) {
+    const dist = join(REPO_ROOT, 'apps', 'console-ui', 'dist', 'index.html');
+    if (!existsSync(dist)) throw new Error(`console bench: ${dist} is missing; run \`npx nx build console-ui\` first`);
+    const probes = Math.max(10, Math.round(20 * ctx.scale));
+    const client = await ctx.client();
+    const session = await Session.create(client, { ttlSeconds: 30 });
+    const registry = new ServiceRegistry({ session });
+    await Promise.all(
+      Array.from({ length: INSTANCES }, (_, i) =>
+        registry.register({ service: `svc-${String(i % SERVICES).padStart(2, '0')}`, address: `10.0.${i >> 8}.${i & 255}:80`, metadata: { version: '1.0.0', zone: `zone-${i % 3}` } }),
+      ),
+    );
+
+    const consoleApp = await startConsole(ctx.cluster.endpoints);
+    const consolePid = consoleApp.child.pid!;
+    const browser = await chromium.launch({
+      executablePath: '/usr/bin/chromium',
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'],
+    });
+    const abort = new AbortController();
+    try {
+      const { url } = consoleApp;
+      // One sign-in; each page gets its own browser context with that session cookie. One shared
+      // context would not work: every page holds an SSE connection, and Chromium allows 6
+      // HTTP/1.1 connections per host per context, so a 7th tab of the console never loads.
+      const signInContext = await browser.newContext();
+      const signIn = await signInContext.newPage();
+      await signIn.goto(`${url}/#/services`);
+      await signIn.getByTestId('signin-username').fill('bench');
+      await signIn.getByTestId('signin-submit').click();
+      await signIn.getByTestId('session-user').waitFor({ timeout: 30_000 });
+      const storageState = await signInContext.storageState();
+      await signInContext.close();
+
+      // Time to the first complete table, per page (pages opened one after another).
+      const pages: Page[] = [];
+      const firstTable: number[] = [];
+      for (let i = 0; i < PAGES; i++) {
+        const context = await browser.newContext({ viewport: { width: 1280, height: 800 }, storageState });
+        const page = await context.newPage();
+        const t0 = performance.now();
+        await page.goto(`${url}/#/services`);
+        await rowsAtLeast(page, INSTANCES);
+        firstTable.push(performance.now() - t0);
+        await page.evaluate(INSTALL_PROBES);
+        pages.push(page);
+      }
+      const rssAfterTable = rssMiB(consolePid);
+      const offsets = await Promise.all(pages.map(clockOffset));
+
+      // Raw reference: a Node watcher on the same prefix.
+      const nodeSeen = new Map<string, number>();
+      const watcher = watchPrefix(client, '/services/', { signal: abort.signal })[Symbol.asyncIterator]();
+      await watcher.next(); // the initial sync
+      void (async () => {
+        for (;;) {
+          const { value, done } = await watcher.next().catch(() => ({ value: undefined, done: true as const }));
+          if (done) return;
+          if (value.kind === 'events') for (const e of value.events) nodeSeen.set(e.kv.key, wallNow());
+        }
+      })();
+
+      const inPage: number[] = [];
+      const raw: number[] = [];
+      for (let s = 0; s < probes; s++) {
+        const address = `10.9.0.${s + 1}:80`;
+        const key = `/services/${PROBE_SERVICE}/${address}`;
+        await Promise.all(pages.map((p) => p.evaluate(`window.__want.add(${JSON.stringify(address)})`)));
+        const t0 = wallNow();
+        await registry.register({ service: PROBE_SERVICE, address, metadata: { probe: s } });
+        const seen = await Promise.all(
+          pages.map(async (p, i) => {
+            const handle = await p.waitForFunction((a) => (globalThis as unknown as PageGlobals).__seen[a], address, { timeout: 30_000 });
+            return Number(await handle.jsonValue()) - offsets[i]!;
+          }),
+        );
+        for (const at of seen) inPage.push(at - t0);
+        const nodeAt = nodeSeen.get(key);
+        if (nodeAt !== undefined) raw.push(nodeAt - t0);
+      }
+
+      // A burst of 1,000 registrations while every page measures its main-thread gaps.
+      await Promise.all(pages.map((p) => p.evaluate('window.__measure = true')));
+      const burstStart = performance.now();
+      await Promise.all(Array.from({ length: INSTANCES }, (_, i) => registry.register({ service: `burst-${String(i % SERVICES).padStart(2, '0')}`, address: `10.5.${i >> 8}.${i & 255}:80` })));
+      const total = INSTANCES * 2 + probes;
+      await Promise.all(pages.map((p) => rowsAtLeast(p, total)));
+      const burstToAllPagesMs = performance.now() - burstStart;
+      const gaps = await Promise.all(
+        pages.map(
+          (p) =>
+            p.evaluate(`(() => {
+              const w = window;
+              w.__measure = false;
+              return { maxGap: Math.max(0, ...w.__gaps), longTaskMs: w.__longTasks.reduce((a, b) => a + b, 0), longTasks: w.__longTasks.length };
+            })()`) as Promise<{ maxGap: number; longTaskMs: number; longTasks: number }>,
+        ),
+      );
+      const rssAfterBurst = rssMiB(consolePid);
+      const inPageSummary = latencySummary(inPage);
+      const rawSummary = latencySummary(raw);
+      process.stderr.write(
+        `console bench: ${probes} probes x ${PAGES} pages; clock offsets ${offsets.map((o) => o.toFixed(1)).join(', ')} ms; burst of ${INSTANCES} in every page after ${burstToAllPagesMs.toFixed(0)} ms\n`,
+      );
+      const rows: BenchRow[] = [
+        {
+          bench: 'console',
+          metric: `etcd change -> row in DOM of each of ${PAGES} pages (${INSTANCES} instances / ${SERVICES} services)`,
+          unit: 'ms',
+          ours: inPageSummary,
+          reference: rawSummary,
+          referenceName: 'raw watchPrefix delivery to a Node watcher, same run',
+          target: 'p99 ratio <= 3 (reported, not asserted)',
+        },
+        {
+          bench: 'console',
+          metric: `first complete table (${INSTANCES} rows), goto -> rendered`,
+          unit: 'ms',
+          ours: { p50: percentile(firstTable, 50), max: Math.max(...firstTable) },
+          reference: {},
+          referenceName: 'none',
+        },
+        {
+          bench: 'console',
+          metric: 'console RSS',
+          unit: 'MiB',
+          ours: { afterTable: Number(rssAfterTable.toFixed(1)), afterBurst: Number(rssAfterBurst.toFixed(1)) },
+          reference: {},
+          referenceName: `${PAGES} SSE clients, ${total} instances`,
+        },
+        {
+          bench: 'console',
+          metric: `page main thread during a burst of ${INSTANCES} registrations (max rAF gap, long tasks) over ${PAGES} pages`,
+          unit: 'ms',
+          ours: {
+            maxRafGapP50: Number(percentile(gaps.map((g) => g.maxGap), 50).toFixed(1)),
+            maxRafGapMax: Number(Math.max(...gaps.map((g) => g.maxGap)).toFixed(1)),
+            longTaskMsMax: Number(Math.max(...gaps.map((g) => g.longTaskMs)).toFixed(1)),
+            longTasksMax: Math.max(...gaps.map((g) => g.longTasks)),
+          },
+          reference: {},
+          referenceName: 'none (a gap is time the page could not paint or handle input)',
+        },
+      ];
+      return rows;
+    } finally {
+      abort.abort();
+      await browser.close().catch(() => undefined);
+      if (consoleApp.child.exitCode === null) {
+        consoleApp.child.kill('SIGKILL');
+        await once(consoleApp.child, 'exit');
+      }
+      await registry.close().catch(() => undefined);
+      await session.close().catch(() => undefined);
+    }
+  },
+};
+
+export default bench;
