@@ -9,16 +9,28 @@ export interface EtcdctlResult {
   readonly code: number;
 }
 
+/** Options of one {@link etcdctl} run. */
+export interface EtcdctlRunOptions {
+  /** Kill etcdctl after this long and reject (default 30 s). */
+  readonly timeoutMs?: number;
+}
+
 /**
  * Runs `etcdctl` (API v3) against the given endpoints and resolves with its output; never
- * rejects on a non-zero exit (the code is in the result).
+ * rejects on a non-zero exit (the code is in the result). It rejects when etcdctl is killed,
+ * by a signal or by the timeout, with an error whose `killed` is true on a timeout.
  */
-export function etcdctl(endpoints: readonly string[], args: readonly string[], input?: string): Promise<EtcdctlResult> {
+export function etcdctl(
+  endpoints: readonly string[],
+  args: readonly string[],
+  input?: string,
+  options: EtcdctlRunOptions = {},
+): Promise<EtcdctlResult> {
   return new Promise((resolve, reject) => {
     const child = execFile(
       findEtcdctlBinary(),
       [`--endpoints=${endpoints.join(',')}`, ...args],
-      { env: { ...process.env, ETCDCTL_API: '3' }, timeout: 30_000 },
+      { env: { ...process.env, ETCDCTL_API: '3' }, timeout: options.timeoutMs ?? 30_000 },
       (error, stdout, stderr) => {
         if (error && typeof error.code !== 'number') return reject(error);
         resolve({ stdout, stderr, code: typeof error?.code === 'number' ? error.code : 0 });

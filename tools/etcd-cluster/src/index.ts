@@ -5,7 +5,7 @@ export type { CertFiles, ClientCertOptions, ServerCertOptions } from './test-pki
 export { EtcdMember } from './etcd-member';
 export type { EtcdMemberSpec, EtcdMemberTlsRuntime } from './etcd-member';
 export { etcdctl, spawnEtcdctl } from './etcdctl';
-export type { EtcdctlResult } from './etcdctl';
+export type { EtcdctlResult, EtcdctlRunOptions } from './etcdctl';
 export { findEtcdBinary, findEtcdctlBinary, EtcdBinaryNotFoundError } from './find-etcd';
 export { freePort, freePorts } from './free-port';
 export { EtcdMemberStartError } from './member-start-error';
