@@ -3,7 +3,7 @@ import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import { SwaggerModule } from '@nestjs/swagger';
 import { MAX_BODY_BYTES } from '@etcd-patterns/console-contract';
-import { NestPinoLogger } from '@etcd-patterns/telemetry';
+import { NestPinoLogger, requestLog } from '@etcd-patterns/telemetry';
 import cookieParser from 'cookie-parser';
 import helmet from 'helmet';
 import type { AddressInfo } from 'node:net';
@@ -13,7 +13,6 @@ import { assertListenAllowed, isLoopbackHost, type ConsoleEnv } from './env';
 import { EtcdAccess } from './etcd-access';
 import { ListenAddress } from './listen-address';
 import { buildOpenApiDocument } from './openapi';
-import { requestLog } from './request-log';
 import { staticSite } from './static-site';
 
 /** A console that is listening. */
@@ -81,7 +80,7 @@ export async function startConsole(env: ConsoleEnv, log: Logger, options: StartC
       bodyParser: false,
     });
     app.disable('x-powered-by');
-    app.use(requestLog(log));
+    app.use(requestLog(log, { ignorePaths: ['/healthz', '/v1/traces'], remoteAddress: true }));
     app.use(
       helmet({
         contentSecurityPolicy: CONTENT_SECURITY_POLICY,

@@ -1,12 +1,11 @@
 import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import type { NestExpressApplication } from '@nestjs/platform-express';
-import { createLogger, metricsUrl, NestPinoLogger } from '@etcd-patterns/telemetry';
+import { createLogger, metricsUrl, NestPinoLogger, requestLog } from '@etcd-patterns/telemetry';
 import type { AddressInfo } from 'node:net';
 import { answerClientErrors } from './client-error';
 import { parseGatewayEnv } from './env';
 import { GatewayModule } from './gateway.module';
-import { requestLog } from './request-log';
 import { traceHeaders } from './trace-headers';
 
 async function main(): Promise<void> {

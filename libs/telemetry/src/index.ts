@@ -20,6 +20,8 @@ export {
 export type { ConfigReloadInfo } from './spans';
 export { createLogger, NestPinoLogger } from './logger';
 export type { CreateLoggerOptions } from './logger';
+export { requestLog } from './request-log';
+export type { LoggedRequest, LoggedResponse, RequestLogOptions } from './request-log';
 export { decodeOtlpTraces, OtlpDecodeError } from './otlp-json';
 export type { ReceivedSpan } from './otlp-json';
 export { TraceStore } from './trace-store';

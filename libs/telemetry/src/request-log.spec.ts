@@ -3,8 +3,8 @@ import { context, ROOT_CONTEXT, trace } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
 import { RPCType, setRPCMetadata } from '@opentelemetry/core';
 import { BasicTracerProvider } from '@opentelemetry/sdk-trace-base';
-import { createLogger } from '@etcd-patterns/telemetry';
-import { requestLog } from './request-log';
+import { createLogger } from './logger';
+import { requestLog, type RequestLogOptions } from './request-log';
 
 describe('requestLog', () => {
   const manager = new AsyncLocalStorageContextManager();
@@ -15,11 +15,11 @@ describe('requestLog', () => {
     context.disable();
   });
 
-  const serve = (url: string, statusCode: number, ctx = ROOT_CONTEXT, finished = true): Array<Record<string, unknown>> => {
+  const serve = (url: string, statusCode: number, ctx = ROOT_CONTEXT, finished = true, options: RequestLogOptions = {}): Array<Record<string, unknown>> => {
     const lines: Array<Record<string, unknown>> = [];
     const log = createLogger({ service: 'gateway', destination: { write: (line: string) => lines.push(JSON.parse(line) as Record<string, unknown>) } });
     const res = Object.assign(new EventEmitter(), { statusCode, writableFinished: finished });
-    context.with(ctx, () => requestLog(log)({ method: 'GET', originalUrl: url }, res, () => undefined));
+    context.with(ctx, () => requestLog(log, options)({ method: 'GET', originalUrl: url, socket: { remoteAddress: '127.0.0.1' } }, res, () => undefined));
     res.emit('close');
     return lines;
   };
@@ -40,5 +40,13 @@ describe('requestLog', () => {
     expect(line!['trace_id']).toBeUndefined();
     expect(serve('/healthz', 200)).toEqual([]);
     expect(serve('/readyz?x=1', 200)).toEqual([]);
+  });
+
+  it('takes its own ignored paths and logs the client address only when asked', () => {
+    const options = { ignorePaths: ['/v1/traces'], remoteAddress: true };
+    expect(serve('/v1/traces', 200, ROOT_CONTEXT, true, options)).toEqual([]);
+    expect(serve('/healthz', 200, ROOT_CONTEXT, true, options)).toHaveLength(1);
+    expect(serve('/hello', 200, ROOT_CONTEXT, true, options)[0]).toMatchObject({ path: '/hello', remote: '127.0.0.1' });
+    expect(serve('/hello', 200)[0]!['remote']).toBeUndefined();
   });
 });

@@ -1,13 +1,16 @@
-import { serverSpanContext } from '@etcd-patterns/telemetry';
 import type { Logger } from 'pino';
+import { serverSpanContext } from './server-span';
 
-/** The parts of express's request and response used here. */
-interface LoggedRequest {
+/** The parts of express's (or Node's) request that {@link requestLog} reads. */
+export interface LoggedRequest {
   readonly method?: string;
   readonly originalUrl?: string;
   readonly url?: string;
+  readonly socket?: { readonly remoteAddress?: string };
 }
-interface LoggedResponse {
+
+/** The parts of the response that {@link requestLog} reads. */
+export interface LoggedResponse {
   readonly statusCode: number;
   readonly writableFinished: boolean;
   once(event: 'close', listener: () => void): unknown;
@@ -17,6 +20,8 @@ interface LoggedResponse {
 export interface RequestLogOptions {
   /** Paths not logged (default `/healthz`, `/readyz`: probes would drown the log). */
   readonly ignorePaths?: readonly string[];
+  /** Add the client's address as `remote` (default false). */
+  readonly remoteAddress?: boolean;
 }
 
 /**
@@ -24,6 +29,7 @@ export interface RequestLogOptions {
  * (without the query string, which may carry names), `statusCode`, `durationMs`, and the
  * `trace_id`/`span_id` of the request's server span when it is traced, so a response's
  * `x-trace-id` can be found in the log. `aborted: true` when the client went away first.
+ * Never a header, a cookie or a body: sign-in bodies carry passwords.
  */
 export function requestLog(log: Logger, options: RequestLogOptions = {}): (req: LoggedRequest, res: LoggedResponse, next: () => void) => void {
   const ignored = new Set(options.ignorePaths ?? ['/healthz', '/readyz']);
@@ -40,6 +46,7 @@ export function requestLog(log: Logger, options: RequestLogOptions = {}): (req: 
             path,
             statusCode: res.statusCode,
             durationMs,
+            ...(options.remoteAddress ? { remote: req.socket?.remoteAddress } : {}),
             ...(res.writableFinished ? {} : { aborted: true }),
             ...(span ? { trace_id: span.traceId, span_id: span.spanId } : {}),
           },
