@@ -1,5 +1,5 @@
-import { assertConfigDocument, ConfigError, ConfigValidationError, decodeSegment, type ConfigDocument } from '@etcd-patterns/config';
-import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
+import { assertConfigDocument, ConfigError, ConfigValidationError, issueLocator, type ConfigDocument } from '@etcd-patterns/config';
+import { LineCounter, parseDocument, type Node } from 'yaml';
 import { badRequest, type ApiIssue } from './api-error';
 import { jsonSyntaxError } from './json-syntax';
 
@@ -61,33 +61,17 @@ export function parseDocumentText(text: string, format: 'yaml' | 'json'): Docume
     const at = position(lines, (doc.contents as Node | null)?.range?.[0] ?? 0);
     throw badRequest(error.message, [{ path: '', message: error.message, at }]);
   }
-  return { document, locate: (issuePath) => locate(doc, lines, issuePath) };
+  const locator = issueLocator(doc, lines);
+  return {
+    document,
+    locate: (issuePath) => {
+      const { line, column } = locator(issuePath);
+      return `${line}:${column}`;
+    },
+  };
 }
 
 /** The validation error's issues with `at` = `line:column` in `source`. */
 export function locatedIssues(error: ConfigValidationError, source: DocumentText): ApiIssue[] {
   return error.issues.map((i) => ({ path: i.path, message: i.message, at: source.locate(i.path) }));
-}
-
-function segmentsOf(issuePath: string): Array<string | number> {
-  const out: Array<string | number> = [];
-  for (const part of issuePath.split('/').filter(Boolean)) {
-    const m = /^(.*?)((?:\[\d+\])*)$/.exec(part)!;
-    if (m[1]) out.push(decodeSegment(m[1]));
-    for (const index of m[2]!.matchAll(/\[(\d+)\]/g)) out.push(Number(index[1]));
-  }
-  return out;
-}
-
-function locate(doc: Document, lines: LineCounter, issuePath: string): string {
-  let node: unknown = doc.contents;
-  let found = node as Node | undefined;
-  for (const segment of segmentsOf(issuePath)) {
-    if (!isMap(node) && !isSeq(node)) break;
-    const next = node.get(segment, true) as unknown;
-    if (next === undefined) break;
-    node = next;
-    found = next as Node;
-  }
-  return position(lines, found?.range?.[0] ?? 0);
 }

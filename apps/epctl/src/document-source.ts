@@ -1,5 +1,5 @@
-import { isMap, isSeq, LineCounter, parseDocument, type Document, type Node } from 'yaml';
-import { ConfigValidationError, decodeSegment, type ConfigDocument, type ConfigIssue } from '@etcd-patterns/config';
+import { LineCounter, parseDocument } from 'yaml';
+import { ConfigValidationError, issueLocator, type ConfigDocument, type ConfigIssue } from '@etcd-patterns/config';
 import { loadDocumentText, readDocumentText } from './load-file';
 
 /** A config document read from a file, with the means to point at its lines. */
@@ -21,39 +21,19 @@ export function loadDocumentSource(path: string): DocumentSource {
   const document = loadDocumentText(text, name, path);
   const lines = new LineCounter();
   const yaml = parseDocument(text, { lineCounter: lines, keepSourceTokens: false });
-  return { document, name, locate: (issuePath) => locate(yaml, lines, name, issuePath) };
+  const locator = issueLocator(yaml, lines);
+  return {
+    document,
+    name,
+    locate: (issuePath) => {
+      const { line, column } = locator(issuePath);
+      return `${name}:${line}:${column}`;
+    },
+  };
 }
 
 /** The same error with each issue's `file:line:column`. */
 export function withPositions(error: ConfigValidationError, source: DocumentSource): ConfigValidationError {
   const issues: ConfigIssue[] = error.issues.map((i) => ({ ...i, at: source.locate(i.path) }));
   return new ConfigValidationError(issues, error.context, error.version, error.revision, { cause: error });
-}
-
-function segmentsOf(issuePath: string): Array<string | number> {
-  const out: Array<string | number> = [];
-  for (const part of issuePath.split('/').filter(Boolean)) {
-    const m = /^(.*?)((?:\[\d+\])*)$/.exec(part)!;
-    if (m[1]) out.push(decodeSegment(m[1]));
-    for (const index of m[2]!.matchAll(/\[(\d+)\]/g)) out.push(Number(index[1]));
-  }
-  return out;
-}
-
-function locate(yaml: Document, lines: LineCounter, name: string, issuePath: string): string {
-  let node: unknown = yaml.contents;
-  let found: Node | undefined = node as Node | undefined;
-  for (const segment of segmentsOf(issuePath)) {
-    if (isMap(node) || isSeq(node)) {
-      const next = node.get(segment, true) as unknown;
-      if (next === undefined) break;
-      node = next;
-      found = next as Node;
-    } else {
-      break;
-    }
-  }
-  const offset = found?.range?.[0] ?? 0;
-  const { line, col } = lines.linePos(offset);
-  return `${name}:${line}:${col}`;
 }

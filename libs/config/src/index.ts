@@ -15,6 +15,8 @@ export { diffDocuments, isEmptyDiff } from './diff';
 export type { ConfigDiff } from './diff';
 export { mergePatch, settingPatch } from './merge-patch';
 export { validateDocument } from './validate-document';
+export { issueLocator } from './issue-position';
+export type { IssueLocator, TextPosition } from './issue-position';
 export type { ConfigMeta, ConfigVersion, ConfigVersionInfo } from './records';
 export { publish } from './publish';
 export type { PublishOptions, PublishResult } from './publish';
