@@ -1,7 +1,7 @@
 // The library's OpenTelemetry instruments, counted through a real in-process MeterProvider
 // against a real 1-member etcd cluster.
-import { metrics, type Attributes } from '@opentelemetry/api';
-import { MeterProvider, MetricReader, type DataPoint } from '@opentelemetry/sdk-metrics';
+import type { Attributes } from '@opentelemetry/api';
+import { MetricsProbe } from '@etcd-patterns/metrics-probe';
 import { createEtcdClient, type EtcdPatternsError, type Etcd3 } from '@etcd-patterns/etcd';
 import { EtcdCluster } from '@etcd-patterns/etcd-cluster';
 import { z } from 'zod';
@@ -12,16 +12,6 @@ import { watchConfig, type ConfigChange, type HotConfig } from './watch-config';
 jest.setTimeout(60_000);
 
 const schema = z.object({ greeting: z.string().min(1) });
-
-/** Cumulative, like a Prometheus scrape; collected on demand. */
-class CollectingReader extends MetricReader {
-  protected override onShutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-  protected override onForceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-}
 
 function nextChange<T>(hot: HotConfig<T>): Promise<ConfigChange<T>> {
   return new Promise((resolve) => {
@@ -42,25 +32,16 @@ function nextError<T>(hot: HotConfig<T>): Promise<EtcdPatternsError> {
 }
 
 describe('config metrics (1-member cluster, in-process MeterProvider)', () => {
-  const reader = new CollectingReader();
-  const provider = new MeterProvider({ readers: [reader] });
+  const probe = new MetricsProbe(METER_NAME, METER_VERSION);
   let cluster: EtcdCluster;
   let etcd: Etcd3;
   const hots: Array<HotConfig<unknown>> = [];
 
-  const points = async (name: string, match: Attributes): Promise<Array<DataPoint<number>>> => {
-    const { resourceMetrics } = await reader.collect();
-    const scope = resourceMetrics.scopeMetrics.find((s) => s.scope.name === METER_NAME);
-    if (scope) expect(scope.scope.version).toBe(METER_VERSION);
-    const all = (scope?.metrics.find((m) => m.descriptor.name === name)?.dataPoints ?? []) as Array<DataPoint<number>>;
-    return all.filter((p) => Object.entries(match).every(([k, v]) => p.attributes[k] === v));
-  };
-  const total = async (name: string, match: Attributes): Promise<number> => (await points(name, match)).reduce((n, p) => n + p.value, 0);
-  const gauge = async (namespace: string): Promise<number | undefined> =>
-    (await points('etcd_patterns.config.version', { 'config.namespace': namespace }))[0]?.value;
+  const total = (name: string, match: Attributes): Promise<number> => probe.total(name, match);
+  const gauge = (namespace: string): Promise<number | undefined> => probe.value('etcd_patterns.config.version', { 'config.namespace': namespace });
 
   beforeAll(async () => {
-    expect(metrics.setGlobalMeterProvider(provider)).toBe(true);
+    probe.install();
     cluster = await EtcdCluster.start({ size: 1 });
     etcd = await createEtcdClient({ endpoints: cluster.endpoints });
   });
@@ -68,8 +49,7 @@ describe('config metrics (1-member cluster, in-process MeterProvider)', () => {
     await Promise.all(hots.map((h) => h.close()));
     etcd?.close();
     await cluster?.close();
-    await provider.shutdown();
-    metrics.disable();
+    await probe.uninstall();
   });
 
   it('counts applied publishes and sets the version gauge; counts a push the schema refuses', async () => {

@@ -1,7 +1,7 @@
 // The library's OpenTelemetry instruments, counted through a real in-process MeterProvider
 // against a real 1-member etcd cluster.
-import { metrics, type Attributes } from '@opentelemetry/api';
-import { MeterProvider, MetricReader, type DataPoint } from '@opentelemetry/sdk-metrics';
+import type { Attributes } from '@opentelemetry/api';
+import { MetricsProbe } from '@etcd-patterns/metrics-probe';
 import { createEtcdClient, SessionKeeper, type Etcd3 } from '@etcd-patterns/etcd';
 import { EtcdCluster, etcdctl } from '@etcd-patterns/etcd-cluster';
 import { METER_NAME, METER_VERSION } from './internal/metrics';
@@ -9,16 +9,6 @@ import type { Registration, RegistrationState } from './registration';
 import { ServiceRegistry } from './service-registry';
 
 jest.setTimeout(60_000);
-
-/** Cumulative, like a Prometheus scrape; collected on demand. */
-class CollectingReader extends MetricReader {
-  protected override onShutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-  protected override onForceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-}
 
 /** Resolves once `registration` went through `recovering` and is `registered` again. */
 function reregistered(registration: Registration): Promise<void> {
@@ -35,24 +25,17 @@ function reregistered(registration: Registration): Promise<void> {
 }
 
 describe('discovery metrics (1-member cluster, in-process MeterProvider)', () => {
-  const reader = new CollectingReader();
-  const provider = new MeterProvider({ readers: [reader] });
+  const probe = new MetricsProbe(METER_NAME, METER_VERSION);
   let cluster: EtcdCluster;
   let etcd: Etcd3;
   let keeper: SessionKeeper;
   let registry: ServiceRegistry;
 
   /** Sum of the counter `name` over points whose attributes include `match`. */
-  const total = async (name: string, match: Attributes): Promise<number> => {
-    const { resourceMetrics } = await reader.collect();
-    const scope = resourceMetrics.scopeMetrics.find((s) => s.scope.name === METER_NAME);
-    if (scope) expect(scope.scope.version).toBe(METER_VERSION);
-    const points = (scope?.metrics.find((m) => m.descriptor.name === name)?.dataPoints ?? []) as Array<DataPoint<number>>;
-    return points.filter((p) => Object.entries(match).every(([k, v]) => p.attributes[k] === v)).reduce((n, p) => n + p.value, 0);
-  };
+  const total = (name: string, match: Attributes): Promise<number> => probe.total(name, match);
 
   beforeAll(async () => {
-    expect(metrics.setGlobalMeterProvider(provider)).toBe(true);
+    probe.install();
     cluster = await EtcdCluster.start({ size: 1 });
     etcd = await createEtcdClient({ endpoints: cluster.endpoints });
     keeper = SessionKeeper.start(etcd, { ttlSeconds: 10 });
@@ -63,8 +46,7 @@ describe('discovery metrics (1-member cluster, in-process MeterProvider)', () =>
     await keeper?.close();
     etcd?.close();
     await cluster?.close();
-    await provider.shutdown();
-    metrics.disable();
+    await probe.uninstall();
   });
 
   it('counts a registration once, by service', async () => {

@@ -2,8 +2,9 @@
 // against a real 1-member etcd cluster.
 import { once } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { metrics, type Attributes } from '@opentelemetry/api';
-import { MeterProvider, MetricReader, type DataPoint, type Histogram } from '@opentelemetry/sdk-metrics';
+import type { Attributes } from '@opentelemetry/api';
+import type { Histogram } from '@opentelemetry/sdk-metrics';
+import { MetricsProbe, type ProbePoint } from '@etcd-patterns/metrics-probe';
 import { EtcdCluster, etcdctl } from '@etcd-patterns/etcd-cluster';
 import type { Etcd3 } from 'etcd3';
 import { createEtcdClient } from './create-client';
@@ -14,19 +15,8 @@ import { watchPrefix, type PrefixWatchMessage } from './watch-prefix';
 
 jest.setTimeout(90_000);
 
-/** Cumulative, like a Prometheus scrape; collected on demand. */
-class CollectingReader extends MetricReader {
-  protected override onShutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-  protected override onForceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-}
-
 describe('etcd metrics (1-member cluster, in-process MeterProvider)', () => {
-  const reader = new CollectingReader();
-  const provider = new MeterProvider({ readers: [reader] });
+  const probe = new MetricsProbe(METER_NAME, METER_VERSION);
   let cluster: EtcdCluster;
   const clients: Etcd3[] = [];
   const client = async (): Promise<Etcd3> => {
@@ -36,20 +26,12 @@ describe('etcd metrics (1-member cluster, in-process MeterProvider)', () => {
   };
 
   /** Data points of `name` whose attributes include `match`. */
-  const points = async (name: string, match: Attributes = {}): Promise<Array<DataPoint<number | Histogram>>> => {
-    const { resourceMetrics } = await reader.collect();
-    const scope = resourceMetrics.scopeMetrics.find((s) => s.scope.name === METER_NAME);
-    if (scope) expect(scope.scope.version).toBe(METER_VERSION);
-    const metric = scope?.metrics.find((m) => m.descriptor.name === name);
-    const all = (metric?.dataPoints ?? []) as Array<DataPoint<number | Histogram>>;
-    return all.filter((p) => Object.entries(match).every(([k, v]) => p.attributes[k] === v));
-  };
+  const points = (name: string, match: Attributes = {}): Promise<ProbePoint[]> => probe.points(name, match);
   /** Sum of a counter's points, or count of a histogram's samples, matching `match`. */
-  const total = async (name: string, match: Attributes = {}): Promise<number> =>
-    (await points(name, match)).reduce((n, p) => n + (typeof p.value === 'number' ? p.value : p.value.count), 0);
+  const total = (name: string, match: Attributes = {}): Promise<number> => probe.total(name, match);
 
   beforeAll(async () => {
-    expect(metrics.setGlobalMeterProvider(provider)).toBe(true);
+    probe.install();
     cluster = await EtcdCluster.start({ size: 1 });
   });
   afterEach(() => {
@@ -57,8 +39,7 @@ describe('etcd metrics (1-member cluster, in-process MeterProvider)', () => {
   });
   afterAll(async () => {
     await cluster?.close();
-    await provider.shutdown();
-    metrics.disable();
+    await probe.uninstall();
   });
 
   it('times unary calls by service and method, with the error code of failures', async () => {

@@ -1,7 +1,7 @@
 // The library's OpenTelemetry instruments, counted through a real in-process MeterProvider:
 // real grpc-js servers registered in a real 1-member etcd cluster, called through etcd:///.
-import { metrics, type Attributes } from '@opentelemetry/api';
-import { MeterProvider, MetricReader, type DataPoint } from '@opentelemetry/sdk-metrics';
+import type { Attributes } from '@opentelemetry/api';
+import { MetricsProbe } from '@etcd-patterns/metrics-probe';
 import { ServiceRegistry } from '@etcd-patterns/discovery';
 import { createEtcdClient, Session, type Etcd3 } from '@etcd-patterns/etcd';
 import { EtcdCluster } from '@etcd-patterns/etcd-cluster';
@@ -15,19 +15,8 @@ import { WEIGHTED_ROUND_ROBIN_POLICY } from './weighted-round-robin-balancer';
 
 jest.setTimeout(60_000);
 
-/** Cumulative, like a Prometheus scrape; collected on demand. */
-class CollectingReader extends MetricReader {
-  protected override onShutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-  protected override onForceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-}
-
 describe('lb-resolver metrics (1-member cluster, real grpc-js servers, in-process MeterProvider)', () => {
-  const reader = new CollectingReader();
-  const provider = new MeterProvider({ readers: [reader] });
+  const probe = new MetricsProbe(METER_NAME, METER_VERSION);
   let cluster: EtcdCluster;
   let etcd: Etcd3;
   let session: Session;
@@ -37,14 +26,10 @@ describe('lb-resolver metrics (1-member cluster, real grpc-js servers, in-proces
 
   /** Picks by `server.address`, over points whose attributes include `match`. */
   const picks = async (match: Attributes): Promise<Record<string, number>> => {
-    const { resourceMetrics } = await reader.collect();
-    const scope = resourceMetrics.scopeMetrics.find((s) => s.scope.name === METER_NAME);
-    if (scope) expect(scope.scope.version).toBe(METER_VERSION);
-    const points = (scope?.metrics.find((m) => m.descriptor.name === 'etcd_patterns.lb_resolver.picks')?.dataPoints ?? []) as Array<DataPoint<number>>;
     const byAddress: Record<string, number> = {};
-    for (const p of points.filter((p) => Object.entries(match).every(([k, v]) => p.attributes[k] === v))) {
+    for (const p of await probe.points('etcd_patterns.lb_resolver.picks', match)) {
       const address = String(p.attributes['server.address']);
-      byAddress[address] = (byAddress[address] ?? 0) + p.value;
+      byAddress[address] = (byAddress[address] ?? 0) + (p.value as number);
     }
     return byAddress;
   };
@@ -56,7 +41,7 @@ describe('lb-resolver metrics (1-member cluster, real grpc-js servers, in-proces
   };
 
   beforeAll(async () => {
-    expect(metrics.setGlobalMeterProvider(provider)).toBe(true);
+    probe.install();
     cluster = await EtcdCluster.start({ size: 1 });
     etcd = await createEtcdClient({ endpoints: cluster.endpoints });
     session = await Session.create(etcd, { ttlSeconds: 30 });
@@ -71,8 +56,7 @@ describe('lb-resolver metrics (1-member cluster, real grpc-js servers, in-proces
     await session?.close();
     etcd?.close();
     await cluster?.close();
-    await provider.shutdown();
-    metrics.disable();
+    await probe.uninstall();
   });
 
   it.each([

@@ -1,7 +1,8 @@
 // The library's OpenTelemetry instruments, counted through a real in-process MeterProvider
 // against a real 1-member etcd cluster.
-import { metrics, type Attributes } from '@opentelemetry/api';
-import { MeterProvider, MetricReader, type DataPoint, type Histogram } from '@opentelemetry/sdk-metrics';
+import type { Attributes } from '@opentelemetry/api';
+import type { Histogram } from '@opentelemetry/sdk-metrics';
+import { MetricsProbe, type ProbePoint } from '@etcd-patterns/metrics-probe';
 import { createEtcdClient, Session, type Etcd3 } from '@etcd-patterns/etcd';
 import { EtcdCluster } from '@etcd-patterns/etcd-cluster';
 import { Election } from './election';
@@ -12,19 +13,8 @@ import { runAsLeader } from './run-as-leader';
 
 jest.setTimeout(60_000);
 
-/** Cumulative, like a Prometheus scrape; collected on demand. */
-class CollectingReader extends MetricReader {
-  protected override onShutdown(): Promise<void> {
-    return Promise.resolve();
-  }
-  protected override onForceFlush(): Promise<void> {
-    return Promise.resolve();
-  }
-}
-
 describe('lock metrics (1-member cluster, in-process MeterProvider)', () => {
-  const reader = new CollectingReader();
-  const provider = new MeterProvider({ readers: [reader] });
+  const probe = new MetricsProbe(METER_NAME, METER_VERSION);
   let cluster: EtcdCluster;
   let etcd: Etcd3;
   const sessions: Session[] = [];
@@ -34,19 +24,12 @@ describe('lock metrics (1-member cluster, in-process MeterProvider)', () => {
     return s;
   };
 
-  const points = async (name: string, match: Attributes = {}): Promise<Array<DataPoint<number | Histogram>>> => {
-    const { resourceMetrics } = await reader.collect();
-    const scope = resourceMetrics.scopeMetrics.find((s) => s.scope.name === METER_NAME);
-    if (scope) expect(scope.scope.version).toBe(METER_VERSION);
-    const all = (scope?.metrics.find((m) => m.descriptor.name === name)?.dataPoints ?? []) as Array<DataPoint<number | Histogram>>;
-    return all.filter((p) => Object.entries(match).every(([k, v]) => p.attributes[k] === v));
-  };
+  const points = (name: string, match: Attributes = {}): Promise<ProbePoint[]> => probe.points(name, match);
   /** Sum of a counter's points, or count of a histogram's samples, matching `match`. */
-  const total = async (name: string, match: Attributes = {}): Promise<number> =>
-    (await points(name, match)).reduce((n, p) => n + (typeof p.value === 'number' ? p.value : p.value.count), 0);
+  const total = (name: string, match: Attributes = {}): Promise<number> => probe.total(name, match);
 
   beforeAll(async () => {
-    expect(metrics.setGlobalMeterProvider(provider)).toBe(true);
+    probe.install();
     cluster = await EtcdCluster.start({ size: 1 });
     etcd = await createEtcdClient({ endpoints: cluster.endpoints });
   });
@@ -54,8 +37,7 @@ describe('lock metrics (1-member cluster, in-process MeterProvider)', () => {
     await Promise.all(sessions.map((s) => s.close().catch(() => undefined)));
     etcd?.close();
     await cluster?.close();
-    await provider.shutdown();
-    metrics.disable();
+    await probe.uninstall();
   });
 
   it('records one wait and one hold sample per lock/unlock, and a tryLock that found the lock taken', async () => {

@@ -1,0 +1,2 @@
+export { MetricsProbe } from './metrics-probe';
+export type { ProbePoint } from './metrics-probe';
