@@ -77,7 +77,7 @@ export async function createEtcdClient(options: CreateEtcdClientOptions = {}): P
   };
   const client = new Etcd3(etcdOptions);
   if (tls) installChannelCredentials(client, tls);
-  installReadRetry(poolOf(client), resolved.endpoints.length + 1);
+  installReadRetry(poolOf(client), resolved.endpoints.length + 1, resolved.endpoints.length);
   installCallTiming(poolOf(client));
   if (!resolved.verify) return client;
   try {

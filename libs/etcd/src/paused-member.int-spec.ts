@@ -64,4 +64,28 @@ describe('a frozen member in a 3-member cluster', () => {
       await down.start();
     }
   });
+
+  it('with every member frozen, fails a read with ETCD_DEADLINE_EXCEEDED and answers again once they resume', async () => {
+    // How many deadlines the read waits (2 of 3, not one per attempt) is read-retry.spec.ts's.
+    const reader = await createEtcdClient({ endpoints: cluster.endpoints, callTimeoutMs: 1000 });
+    try {
+      await reader.put('/test/all-frozen').value('v').exec();
+      for (const member of cluster.members) member.pause();
+      try {
+        const error = await reader.get('/test/all-frozen').string().then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect(toEtcdError(error).code).toBe('ETCD_DEADLINE_EXCEEDED');
+      } finally {
+        for (const member of cluster.members) member.resume();
+      }
+      // Skip windows last at most 5 s, and a member is never skipped while all others are.
+      let value: string | null = null;
+      for (let i = 0; i < 20 && value === null; i++) value = await reader.get('/test/all-frozen').string().catch(() => null);
+      expect(value).toBe('v');
+    } finally {
+      reader.close();
+    }
+  });
 });

@@ -1,4 +1,4 @@
-import type { ICallable } from 'etcd3';
+import { GRPCDeadlineExceededError, type ICallable } from 'etcd3';
 import { toEtcdError } from '../grpc-errors';
 
 type Exec = ICallable<unknown>['exec'];
@@ -38,8 +38,14 @@ const NEVER_SENT = /No connection established/;
  * exception is a call grpc-js never sent ("No connection established": the member is down),
  * which is retried on another member whatever it is.
  * etcd3's own default retries every call three times, writes included.
+ *
+ * A read that timed out is retried only while no more members timed out than a cluster of
+ * `members` can lose and keep a quorum (1 of 3, 2 of 5): each such retry costs a whole
+ * deadline, and once that many members stayed silent the cluster cannot answer anyway. So with
+ * every member frozen a read fails after 2 deadlines (3 members), not after one per attempt.
  */
-export function installReadRetry(pool: ICallable<unknown>, attempts: number): void {
+export function installReadRetry(pool: ICallable<unknown>, attempts: number, members = attempts - 1): void {
+  const toleratedTimeouts = Math.max(1, Math.floor((members - 1) / 2));
   const exec: Exec = pool.exec.bind(pool);
   const wrapped = async function <T>(
     service: Parameters<Exec>[0],
@@ -48,11 +54,13 @@ export function installReadRetry(pool: ICallable<unknown>, attempts: number): vo
     options?: Parameters<Exec>[3],
   ): Promise<T> {
     const retries = isReadOnly(String(service), method, payload) ? attempts - 1 : 0;
+    let timeouts = 0;
     for (let attempt = 0; ; attempt++) {
       try {
         return await exec<T>(service, method, payload, options);
       } catch (error) {
         const neverSent = attempt < attempts - 1 && NEVER_SENT.test(error instanceof Error ? error.message : '');
+        if (error instanceof GRPCDeadlineExceededError && ++timeouts > toleratedTimeouts) throw error;
         if (!neverSent && (attempt >= retries || !toEtcdError(error).retryable)) throw error;
       }
     }
