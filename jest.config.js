@@ -10,6 +10,8 @@ const projects = roots.flatMap((root) =>
         .filter((dir) => existsSync(join(dir, 'jest.config.js')))
     : [],
 );
+// The benchmarks' pure helpers (bench/src/scale/report.ts) have unit tests too.
+if (existsSync(join(__dirname, 'bench', 'jest.config.js'))) projects.push(join(__dirname, 'bench'));
 
 // watchman is a root-only option; without it Jest crawls the file system itself.
 module.exports = { projects, watchman: false };

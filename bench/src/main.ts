@@ -1,11 +1,13 @@
 // `npm run bench`: starts one 3-member etcd cluster, runs every bench/src/*.bench.ts (or the
 // ones named in argv), prints a table of ratios and writes bench/results/latest.json.
+// With `--scale`, runs the scale suites instead (see scale/main.ts).
 import { createEtcdClient } from '@etcd-patterns/etcd';
 import { EtcdCluster } from '@etcd-patterns/etcd-cluster';
 import type { Etcd3 } from 'etcd3';
 import { mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Benchmark, BenchRow } from './bench-kit';
+import { runScale } from './scale/main';
 
 function ratio(ours: Record<string, number>, ref: Record<string, number>): Record<string, number> {
   return Object.fromEntries(
@@ -22,7 +24,13 @@ function fmt(values: Record<string, number>): string {
 }
 
 async function main(): Promise<void> {
-  const only = process.argv.slice(2);
+  const args = process.argv.slice(2);
+  if (args.includes('--scale')) {
+    // Scale mode (bench/src/scale): minutes to half an hour, not part of the default run.
+    await runScale(args.filter((a) => a !== '--scale'));
+    return;
+  }
+  const only = args;
   const files = readdirSync(__dirname)
     .filter((f) => f.endsWith('.bench.ts'))
     .filter((f) => only.length === 0 || only.some((o) => f.startsWith(o)));

@@ -12,7 +12,7 @@ export const EXIT = {
   usage: 2,
   /** Bad YAML/JSON, invalid document, schema violation, bad namespace, invalid snapshot, refused as unsafe. */
   invalid: 3,
-  /** Someone published since --base-version. */
+  /** Someone published since --base-version; another `access apply` changed users and roles under this one. */
   conflict: 4,
   /** Wrong credentials (password or TLS certificate) or permission denied. */
   auth: 5,
@@ -41,6 +41,7 @@ const BY_CODE: Readonly<Record<string, number>> = {
   ETCD_INVALID_CONFIG: EXIT.usage,
   ETCD_INVALID_ARGUMENT: EXIT.invalid,
   CONFIG_CONFLICT: EXIT.conflict,
+  CONFIG_ACCESS_CONFLICT: EXIT.conflict,
   ETCD_AUTH_FAILED: EXIT.auth,
   ETCD_AUTH_NOT_ENABLED: EXIT.auth,
   ETCD_TLS_FAILED: EXIT.auth,
@@ -75,7 +76,7 @@ Exit codes:
   2  bad command line or client options
   3  invalid input: YAML/JSON syntax (with line:column), not a config document, schema violation,
      invalid snapshot; or refused as unsafe (an access plan that would lock you out)
-  4  conflict: the namespace is no longer at --base-version
+  4  conflict: the namespace is no longer at --base-version; access apply raced another one (run it again)
   5  authentication failed (password, or TLS: certificate not trusted, rejected, expired, wrong name) or permission denied
   6  etcd unreachable or too slow; an endpoint down or unhealthy (cluster status|health still print every row);
      a reconfiguration etcd refused for now (learner not caught up, a voter not connected)

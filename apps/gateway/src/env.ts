@@ -26,6 +26,13 @@ export const gatewayEnvSchema = z.object({
   GRPC_DEADLINE_MS: z.coerce.number().int().min(10).max(120_000).default(3000),
   /** CA bundle (PEM) to verify the greeter and worker servers with: the channels use TLS when set, plaintext otherwise. */
   GRPC_TLS_CA_FILE: z.string().min(1).optional(),
+  /**
+   * How long a client may take to send the request line and headers, in ms (Node's
+   * `headersTimeout`): slower clients (slowloris) get 408 and are disconnected.
+   */
+  GATEWAY_HEADERS_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(10_000),
+  /** How long a client may take to send the whole request, body included, in ms (Node's `requestTimeout`; 408 beyond). */
+  GATEWAY_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(100).max(600_000).default(30_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
@@ -37,7 +44,12 @@ export type GatewayEnv = z.output<typeof gatewayEnvSchema>;
  */
 export function parseGatewayEnv(env: NodeJS.ProcessEnv = process.env): GatewayEnv {
   const picked = Object.fromEntries(Object.keys(gatewayEnvSchema.shape).map((k) => [k, env[k] === '' ? undefined : env[k]]));
-  const parsed = gatewayEnvSchema.safeParse(picked);
+  const parsed = gatewayEnvSchema
+    .refine((e) => e.GATEWAY_HEADERS_TIMEOUT_MS <= e.GATEWAY_REQUEST_TIMEOUT_MS, {
+      path: ['GATEWAY_HEADERS_TIMEOUT_MS'],
+      message: 'must not exceed GATEWAY_REQUEST_TIMEOUT_MS',
+    })
+    .safeParse(picked);
   if (!parsed.success) {
     throw new Error(`invalid environment: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}`);
   }

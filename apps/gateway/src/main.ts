@@ -6,6 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { answerClientErrors } from './client-error';
 import { parseGatewayEnv } from './env';
 import { GatewayModule } from './gateway.module';
+import { applyHttpTimeouts } from './http-timeouts';
 import { traceHeaders } from './trace-headers';
 
 async function main(): Promise<void> {
@@ -24,7 +25,9 @@ async function main(): Promise<void> {
   app.use(traceHeaders, requestLog(log)); // first: every answer, body-parser errors included, carries them
   app.useBodyParser('json', { limit: '100kb' });
   app.enableShutdownHooks(['SIGTERM', 'SIGINT']);
-  answerClientErrors(app.getHttpServer(), log); // 431/400 from Node's parser get a JSON body too
+  answerClientErrors(app.getHttpServer(), log); // 431/408/400 from Node's parser get a JSON body too
+  // Slow clients (slowloris): 408 once the headers or the whole request take too long.
+  applyHttpTimeouts(app.getHttpServer(), { headersTimeoutMs: env.GATEWAY_HEADERS_TIMEOUT_MS, requestTimeoutMs: env.GATEWAY_REQUEST_TIMEOUT_MS });
   await app.listen(env.GATEWAY_PORT, env.GATEWAY_HOST);
   const { port } = app.getHttpServer().address() as AddressInfo;
   const host = env.GATEWAY_HOST === '0.0.0.0' ? '127.0.0.1' : env.GATEWAY_HOST;

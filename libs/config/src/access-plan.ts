@@ -264,18 +264,48 @@ export interface ApplyAccessPlanOptions {
  * Applies the changes of a plan in order (roles and permissions, users and passwords, grants,
  * removals, and auth last). Stops at the first failure; run `planAccess` again to see what is
  * left (each step is idempotent).
- * @throws {EtcdPatternsError} `ETCD_*` from etcd, `ABORTED`.
+ *
+ * Two runs racing (two `epctl access apply` at once) cannot both add the same role or user:
+ * the second to try finds it made by the other (or auth enabled under it) and stops there with
+ * `CONFIG_ACCESS_CONFLICT`, having applied only steps of the same file; the other run goes on
+ * to the end. Running the plan again then finds nothing (or only what is left) to do.
+ * @throws {ConfigError} `CONFIG_ACCESS_CONFLICT` when etcd changed under the plan;
+ *   {@link EtcdPatternsError} `ETCD_*` from etcd, `ABORTED`.
  */
 export async function applyAccessPlan(client: Etcd3, plan: AccessPlan, options: ApplyAccessPlanOptions = {}): Promise<void> {
+  const enablesAuth = plan.changes.some((c) => c.subject === 'auth' && c.to === 'enabled');
   for (const change of plan.changes) {
     throwIfAborted(options.signal);
     try {
       await applyOne(client, plan, change);
     } catch (error) {
-      throw toEtcdError(error, `applying "${describeChange(change)}"`);
+      const what = `applying "${describeChange(change)}"`;
+      const e = toEtcdError(error, what);
+      // Planned with auth off, and now refused for want of a user: someone enabled auth meanwhile.
+      const authEnabledMeanwhile = enablesAuth && (e.code === 'ETCD_AUTH_FAILED' || e.code === 'ETCD_PERMISSION_DENIED');
+      if (changedMeanwhile(error) || authEnabledMeanwhile) {
+        throw new ConfigError(
+          'CONFIG_ACCESS_CONFLICT',
+          `etcd's users and roles changed while this plan was applied (another access apply at the same time?): stopped at ${what}; plan again to see what is left`,
+          { cause: error },
+        );
+      }
+      throw e;
     }
     options.onApplied?.(change);
   }
+}
+
+// etcd's answers for an add of what exists, or a change of what is gone (FAILED_PRECONDITION),
+// as etcd3 types them.
+function changedMeanwhile(error: unknown): boolean {
+  return (
+    error instanceof etcd3.EtcdRoleExistsError ||
+    error instanceof etcd3.EtcdUserExistsError ||
+    error instanceof etcd3.EtcdRoleNotFoundError ||
+    error instanceof etcd3.EtcdUserNotFoundError ||
+    error instanceof etcd3.EtcdRoleNotGrantedError
+  );
 }
 
 async function applyOne(client: Etcd3, plan: AccessPlan, c: AccessChange): Promise<void> {

@@ -17,8 +17,13 @@ import { EtcdPatternsError } from '@etcd-patterns/etcd';
  * - `CONFIG_LISTENER_FAILED`: a subscriber threw (reported, never propagated).
  * - `CONFIG_OUT_OF_BAND`: the live keys were written without `publish` and the hot config was
  *   told to refuse such changes (`outOfBand: 'reject'`).
+ * - `CONFIG_TOO_LARGE`: a publish (or rollback) would send etcd a transaction larger than the
+ *   server's `--max-request-bytes` ({@link ConfigTooLargeError}); refused before sending, or
+ *   refused by etcd when its limit is lower than the `maxRequestBytes` option. Nothing is written.
  * - `CONFIG_ACCESS_UNSAFE`: an access plan was refused because it would lock the operator out
  *   (enable auth without a known root password, remove or demote root or the applying user).
+ * - `CONFIG_ACCESS_CONFLICT`: etcd's users and roles changed while an access plan was applied
+ *   (another `access apply` ran at the same time): the plan stopped at that step. Plan again.
  */
 export type ConfigErrorCode =
   | 'CONFIG_INVALID_NAMESPACE'
@@ -31,7 +36,9 @@ export type ConfigErrorCode =
   | 'CONFIG_CLOSED'
   | 'CONFIG_LISTENER_FAILED'
   | 'CONFIG_OUT_OF_BAND'
-  | 'CONFIG_ACCESS_UNSAFE';
+  | 'CONFIG_ACCESS_UNSAFE'
+  | 'CONFIG_ACCESS_CONFLICT'
+  | 'CONFIG_TOO_LARGE';
 
 /** Base class of the configuration center's own errors (never retryable). */
 export class ConfigError extends EtcdPatternsError {
@@ -83,6 +90,37 @@ export class ConfigConflictError extends ConfigError {
     namespace: string,
   ) {
     super('CONFIG_CONFLICT', `config ${namespace} is at version ${currentVersion}, not at the base version ${baseVersion}`);
+  }
+}
+
+/**
+ * A publish was refused because its transaction is larger than etcd accepts. Code
+ * `CONFIG_TOO_LARGE`. Nothing was written: either the size check refused it before sending
+ * (`refusedBy: 'client'`, the usual case), or etcd refused the whole transaction
+ * (`refusedBy: 'etcd'`: the server's `--max-request-bytes` is lower than the `maxRequestBytes`
+ * option said). A publish writes each changed setting and the full document (its history
+ * record), so the first publish of a document sends about twice its size. Shrink the document,
+ * split it over namespaces, or raise `--max-request-bytes` on every member (and the option).
+ */
+export class ConfigTooLargeError extends ConfigError {
+  constructor(
+    /** `env/app`. */
+    readonly namespace: string,
+    /** Encoded size of the transaction that was (or would have been) sent. */
+    readonly requestBytes: number,
+    /** The limit applied: `maxRequestBytes` less the request overhead. */
+    readonly limitBytes: number,
+    /** Who refused it: the size check before sending, or etcd. */
+    readonly refusedBy: 'client' | 'etcd',
+    options: { cause?: unknown } = {},
+  ) {
+    super(
+      'CONFIG_TOO_LARGE',
+      refusedBy === 'client'
+        ? `publishing ${namespace} needs a ${requestBytes}-byte transaction (the changed settings plus the full document for its history record); etcd accepts at most ${limitBytes} (--max-request-bytes less overhead): nothing was sent`
+        : `publishing ${namespace}: etcd refused the ${requestBytes}-byte transaction as too large (its --max-request-bytes is below the maxRequestBytes option); nothing was written`,
+      options,
+    );
   }
 }
 

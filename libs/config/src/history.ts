@@ -3,7 +3,7 @@ import { diffDocuments, type ConfigDiff } from './diff';
 import { ConfigError } from './errors';
 import { ConfigNamespace } from './namespace';
 import { publishDocument, type PublishOptions, type PublishResult } from './publish';
-import { decodeHistory, type ConfigVersion, type ConfigVersionInfo } from './records';
+import { decodeHistory, decodeHistoryInfo, type ConfigVersion, type ConfigVersionInfo } from './records';
 import type { NamespaceOptions } from './schema-store';
 
 /** Options for {@link listVersions}. */
@@ -12,32 +12,51 @@ export interface ListVersionsOptions extends NamespaceOptions {
   readonly limit?: number;
 }
 
+// grpc-js refuses responses above 4 MiB: history records carry whole documents (up to about
+// 1.5 MiB each), so the history is read in pages sized to stay well under that.
+const PAGE_BYTES = 3 * 1024 * 1024;
+const FIRST_PAGE = 16;
+const MAX_PAGE = 1000;
+
 /**
  * The versions of a namespace, newest first, read from the history records (which survive
- * compaction). An empty list when nothing was published.
+ * compaction). An empty list when nothing was published. Read in pages of at most about 3 MiB
+ * (gRPC's 4 MiB response limit), so any number of versions of any size can be listed; each page
+ * is a separate read, so a version published or pruned meanwhile may or may not be listed.
  * @throws {ConfigError} `CONFIG_CORRUPT`; `ETCD_*` errors from etcd.
  */
 export async function listVersions(options: ListVersionsOptions): Promise<ConfigVersionInfo[]> {
   throwIfAborted(options.signal);
   const ns = ConfigNamespace.parse(options.namespace, options.root);
   const prefix = Buffer.from(ns.historyPrefix);
-  let kvs;
-  try {
-    const res = await options.client.kv.range({
-      key: prefix,
-      range_end: prefixRangeEnd(prefix),
-      sort_order: 'Descend',
-      sort_target: 'Key',
-      limit: options.limit ?? 0,
-    });
-    kvs = res.kvs.map(toKeyValue);
-  } catch (error) {
-    throw toEtcdError(error, `listing the versions of ${ns.name}`);
+  const wanted = options.limit ?? 0;
+  const out: ConfigVersionInfo[] = [];
+  let end = prefixRangeEnd(prefix);
+  let page = FIRST_PAGE;
+  for (;;) {
+    throwIfAborted(options.signal);
+    const limit = wanted > 0 ? Math.min(page, wanted - out.length) : page;
+    let res;
+    try {
+      res = await options.client.kv.range({ key: prefix, range_end: end, sort_order: 'Descend', sort_target: 'Key', limit });
+    } catch (error) {
+      const e = toEtcdError(error, `listing the versions of ${ns.name}`);
+      if (e.code === 'ETCD_RESPONSE_TOO_LARGE' && limit > 1) {
+        page = Math.max(1, Math.floor(limit / 4));
+        continue;
+      }
+      throw e;
+    }
+    let bytes = 0;
+    for (const raw of res.kvs) {
+      const kv = toKeyValue(raw);
+      bytes += kv.value.length;
+      out.push(decodeHistoryInfo(kv.value, kv.key, kv.modRevision));
+    }
+    if (!res.more || res.kvs.length === 0 || (wanted > 0 && out.length >= wanted)) return out;
+    end = res.kvs[res.kvs.length - 1]!.key; // exclusive: the next page starts below it
+    page = Math.max(1, Math.min(MAX_PAGE, Math.floor(PAGE_BYTES / Math.max(1, bytes / res.kvs.length))));
   }
-  return kvs.map((kv) => {
-    const { document: _document, ...info } = decodeHistory(kv.value, kv.key, kv.modRevision);
-    return info;
-  });
 }
 
 /** Options for {@link showVersion}. */

@@ -1,5 +1,5 @@
 export { ConfigNamespace, DEFAULT_CONFIG_ROOT } from './namespace';
-export { ConfigError, ConfigConflictError, ConfigValidationError, isConfigError } from './errors';
+export { ConfigError, ConfigConflictError, ConfigTooLargeError, ConfigValidationError, isConfigError } from './errors';
 export type { ConfigErrorCode, ConfigIssue } from './errors';
 export {
   assertConfigDocument,

@@ -14,8 +14,9 @@ import type { ICompare, IRequestOp, ITxnRequest } from 'etcd3';
 import type { z } from 'zod';
 import { diffDocuments, type ConfigDiff } from './diff';
 import { assertConfigDocument, documentChecksum, flattenDocument, type ConfigDocument } from './document';
-import { ConfigConflictError, ConfigError } from './errors';
+import { ConfigConflictError, ConfigError, ConfigTooLargeError } from './errors';
 import { assembleLive, type LiveState } from './internal/live-state';
+import { DEFAULT_MAX_REQUEST_BYTES, REQUEST_OVERHEAD_BYTES, txnRequestBytes } from './internal/request-size';
 import { validateWith } from './internal/validate';
 import { ConfigNamespace } from './namespace';
 import { decodeMeta, encodeHistory, encodeMeta, type ConfigMeta } from './records';
@@ -44,6 +45,13 @@ export interface PublishOptions extends NamespaceOptions {
   readonly useStoredSchema?: boolean;
   /** How long retryable failures (etcd unavailable) are retried, in ms. Default 15000. */
   readonly retryTimeoutMs?: number;
+  /**
+   * The cluster's `--max-request-bytes`. A publish whose transaction would be larger (less
+   * 1 KiB for etcd's request header) is refused with {@link ConfigTooLargeError}
+   * (`CONFIG_TOO_LARGE`) before anything is sent. Default 1.5 MiB, etcd's default; set it
+   * when the server's limit differs.
+   */
+  readonly maxRequestBytes?: number;
 }
 
 /** What {@link publish} and {@link rollback} return. */
@@ -89,10 +97,13 @@ interface ReadState {
  * Limits: etcd's `--max-txn-ops` (default 128) bounds the settings one publish can change
  * (changed + removed + 2); `--max-request-bytes` (default 1.5 MiB) bounds the size (the
  * document is written twice: settings and history). Raise them on the server for bigger configs.
+ * The size is checked before sending (option `maxRequestBytes`): a transaction above it is
+ * refused with `CONFIG_TOO_LARGE` and nothing is written.
  *
  * @throws {ConfigError} `CONFIG_INVALID_DOCUMENT`, `CONFIG_VALIDATION_FAILED`
  *   ({@link ConfigValidationError}), `CONFIG_CONFLICT` ({@link ConfigConflictError}),
- *   `CONFIG_CORRUPT`; {@link EtcdPatternsError} `ETCD_PERMISSION_DENIED`, `ETCD_AUTH_FAILED`,
+ *   `CONFIG_CORRUPT`, `CONFIG_TOO_LARGE` ({@link ConfigTooLargeError}: before sending, or when
+ *   etcd refuses the size); {@link EtcdPatternsError} `ETCD_PERMISSION_DENIED`, `ETCD_AUTH_FAILED`,
  *   `ETCD_UNAVAILABLE` (after `retryTimeoutMs`; the publish may then have been applied, its
  *   `publishId` is in the message), `ETCD_INVALID_ARGUMENT` (too many changes for the server's
  *   limits), `ABORTED`.
@@ -113,6 +124,16 @@ export async function publishDocument(options: PublishOptions, extra: PublishExt
     const checked = validateWith(options.schema, document, `config ${ns.name} does not match its schema`);
     if (!checked.ok) throw checked.error;
   }
+  const maxRequestBytes = options.maxRequestBytes ?? DEFAULT_MAX_REQUEST_BYTES;
+  if (!(Number.isInteger(maxRequestBytes) && maxRequestBytes > REQUEST_OVERHEAD_BYTES)) {
+    throw new ConfigError('CONFIG_INVALID_DOCUMENT', `maxRequestBytes must be an integer above ${REQUEST_OVERHEAD_BYTES}, got ${maxRequestBytes}`);
+  }
+  const limitBytes = maxRequestBytes - REQUEST_OVERHEAD_BYTES;
+  // Every publish sends the full document (its history record): one that alone is too large
+  // is refused before any request. The exact size, which depends on what changed, is checked
+  // before the write below.
+  const documentBytes = Buffer.byteLength(JSON.stringify(document));
+  if (documentBytes > limitBytes) throw new ConfigTooLargeError(ns.name, documentBytes, limitBytes, 'client');
   const { client, signal } = options;
   const publishId = randomUUID();
   const deadline = Date.now() + (options.retryTimeoutMs ?? 15_000);
@@ -187,6 +208,9 @@ export async function publishDocument(options: PublishOptions, extra: PublishExt
       { key: Buffer.from(ns.historyKey(version)), target: 'Create', result: 'Equal', create_revision: 0 },
     ];
     const txn: ITxnRequest = { compare, success: ops };
+    const requestBytes = txnRequestBytes(txn);
+    // Refused before anything is sent: no partial write is possible (and none would be: a txn is atomic).
+    if (requestBytes > limitBytes) throw new ConfigTooLargeError(ns.name, requestBytes, limitBytes, 'client');
     const diff = diffDocuments(live.document, document);
     try {
       sent = true;
@@ -200,6 +224,7 @@ export async function publishDocument(options: PublishOptions, extra: PublishExt
     } catch (error) {
       lastError = toEtcdError(error, `publishing ${ns.name}`);
       if (!lastError.retryable) {
+        if (lastError.code === 'ETCD_REQUEST_TOO_LARGE') throw new ConfigTooLargeError(ns.name, requestBytes, limitBytes, 'etcd', { cause: lastError });
         if (lastError.code === 'ETCD_INVALID_ARGUMENT' && ops.length > DEFAULT_MAX_TXN_OPS) {
           throw new EtcdPatternsError(
             'ETCD_INVALID_ARGUMENT',

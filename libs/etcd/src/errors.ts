@@ -14,6 +14,11 @@
  * - `ETCD_LEASE_NOT_FOUND`: the lease expired or was revoked (not retryable).
  * - `ETCD_COMPACTED`: a revision older than the compaction point was asked for.
  * - `ETCD_INVALID_ARGUMENT`: etcd rejected the request as malformed.
+ * - `ETCD_REQUEST_TOO_LARGE`: the request is larger than the server's `--max-request-bytes`
+ *   (etcd's "request is too large", or the gRPC server's message-size limit, which etcd sets to
+ *   that limit plus 512 KiB). Nothing was applied (not retryable: send less, or raise the limit).
+ * - `ETCD_RESPONSE_TOO_LARGE`: a response was larger than the client accepts (gRPC's 4 MiB
+ *   default receive limit): read in pages (`limit`), not retryable as is.
  * - `ETCD_NOSPACE`: the cluster is full: its backend reached `--quota-backend-bytes` and the
  *   NOSPACE alarm is raised. Reads and deletes still work; writes fail until an operator
  *   compacts, defragments and disarms (not retryable by waiting).
@@ -38,6 +43,8 @@ export type EtcdErrorCode =
   | 'ETCD_LEASE_NOT_FOUND'
   | 'ETCD_COMPACTED'
   | 'ETCD_INVALID_ARGUMENT'
+  | 'ETCD_REQUEST_TOO_LARGE'
+  | 'ETCD_RESPONSE_TOO_LARGE'
   | 'ETCD_NOSPACE'
   | 'ETCD_CORRUPT'
   | 'ETCD_TLS_FAILED'

@@ -31,6 +31,16 @@ describe('toEtcdError', () => {
     expect(toEtcdError(corrupt)).toMatchObject({ code: 'ETCD_CORRUPT', retryable: false });
   });
 
+  it('gives a request above --max-request-bytes its own code, whichever side of the gRPC limit', () => {
+    const etcdRefusal = new GRPCInvalidArgumentError('etcdserver: request is too large');
+    expect(toEtcdError(etcdRefusal, 'publish')).toMatchObject({ code: 'ETCD_REQUEST_TOO_LARGE', retryable: false, cause: etcdRefusal });
+    const grpcRefusal = Object.assign(new Error('8 RESOURCE_EXHAUSTED: grpc: received message larger than max (700000 vs. 590000)'), { code: status.RESOURCE_EXHAUSTED });
+    expect(toEtcdError(grpcRefusal).code).toBe('ETCD_REQUEST_TOO_LARGE');
+    // grpc-js's own limit on what it receives is about the response, not the request.
+    const tooBig = Object.assign(new Error('8 RESOURCE_EXHAUSTED: Received message larger than max (10485760 vs 4194304)'), { code: status.RESOURCE_EXHAUSTED });
+    expect(toEtcdError(tooBig).code).toBe('ETCD_RESPONSE_TOO_LARGE');
+  });
+
   it('keeps the cause and passes EtcdPatternsError through', () => {
     const cause = new Error('boom');
     expect(toEtcdError(cause)).toMatchObject({ code: 'ETCD_INTERNAL', cause });

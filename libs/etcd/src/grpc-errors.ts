@@ -47,6 +47,12 @@ const AUTH_NOT_ENABLED = /authentication is not enabled/;
 // callers must tell "cluster full" and "member corrupt" from "unreachable".
 const NOSPACE = /database space exceeded/;
 const CORRUPT = /corrupt cluster/;
+// A request above --max-request-bytes: etcd's own refusal (INVALID_ARGUMENT) and, for one above
+// that limit plus 512 KiB, the Go gRPC server's (RESOURCE_EXHAUSTED, "grpc: " prefix; grpc-js's
+// own receive limit on responses says "Received message larger than max" without it).
+const REQUEST_TOO_LARGE = /etcdserver: request is too large|grpc: received message larger than max/;
+// grpc-js refusing a response above its receive limit (4 MiB by default), RESOURCE_EXHAUSTED too.
+const RESPONSE_TOO_LARGE = /Received message larger than max/;
 
 // TLS handshake failures reach callers only as text: grpc-js reports a failed connection as
 // UNAVAILABLE "No connection established. Last error: <Node or OpenSSL message>", without the
@@ -119,6 +125,12 @@ export function toEtcdError(error: unknown, context?: string): EtcdPatternsError
   }
   if (CORRUPT.test(message)) {
     return new EtcdPatternsError('ETCD_CORRUPT', `${prefix}a member's data is corrupt (CORRUPT alarm): ${message}`, { cause: error });
+  }
+  if (REQUEST_TOO_LARGE.test(message)) {
+    return new EtcdPatternsError('ETCD_REQUEST_TOO_LARGE', `${prefix}the request is larger than the server's --max-request-bytes: ${message}`, { cause: error });
+  }
+  if (RESPONSE_TOO_LARGE.test(message)) {
+    return new EtcdPatternsError('ETCD_RESPONSE_TOO_LARGE', `${prefix}the response is larger than the client accepts (read in pages): ${message}`, { cause: error });
   }
   if (AUTH_NOT_ENABLED.test(message)) {
     return new EtcdPatternsError('ETCD_AUTH_NOT_ENABLED', `${prefix}credentials were given but etcd auth is not enabled: ${message}`, { cause: error });

@@ -13,6 +13,12 @@ export interface GrpcTlsFiles {
   readonly keyFile?: string;
   /** CA bundle clients verify servers with. Setting it makes channels use TLS. */
   readonly caFile?: string;
+  /**
+   * Mutual TLS, server side: the server asks every client for a certificate signed by this CA
+   * bundle and refuses the handshake without one. Channels present `certFile`/`keyFile` when
+   * both are set (with `caFile`). Unset by default: services authenticate to etcd, not to each other.
+   */
+  readonly clientCaFile?: string;
 }
 
 /** Thrown when a half-configured pair (`certFile` without `keyFile`) or an unreadable file is given. */
@@ -44,13 +50,15 @@ function read(path: string, what: string): Buffer {
 
 /**
  * Credentials of a gRPC server: TLS with `certFile` + `keyFile`, plaintext when neither is
- * set. Clients are not asked for certificates (services authenticate to etcd, not to each other).
+ * set. Clients are asked for certificates only with `clientCaFile` (mutual TLS); a client
+ * without one then fails at once with a `GrpcTlsError` `client-rejected` (see `grpcTlsErrorOf`).
  * @throws {GrpcTlsConfigError} when only one of the pair is set, or a file cannot be read.
  */
 export function grpcServerCredentials(files: GrpcTlsFiles = {}): ServerCredentials {
   if (!files.certFile && !files.keyFile) return ServerCredentials.createInsecure();
   if (!files.certFile || !files.keyFile) throw new GrpcTlsConfigError('gRPC TLS needs both a certificate and its key (GRPC_TLS_CERT_FILE and GRPC_TLS_KEY_FILE)');
-  return ServerCredentials.createSsl(null, [{ cert_chain: read(files.certFile, 'certificate'), private_key: read(files.keyFile, 'key') }], false);
+  const clientCa = files.clientCaFile ? read(files.clientCaFile, 'client CA file') : null;
+  return ServerCredentials.createSsl(clientCa, [{ cert_chain: read(files.certFile, 'certificate'), private_key: read(files.keyFile, 'key') }], clientCa !== null);
 }
 
 /**
@@ -59,9 +67,16 @@ export function grpcServerCredentials(files: GrpcTlsFiles = {}): ServerCredentia
  * for `etcd:///greeter` is the service name `greeter` (not the registered address), so each
  * server certificate must carry `DNS:<service>` in its SANs. An address registered by someone
  * without such a certificate then fails the handshake instead of receiving the traffic.
- * @throws {GrpcTlsConfigError} when the CA file cannot be read.
+ * With `certFile` and `keyFile` also set, the channel presents that certificate to servers
+ * that ask for one (mutual TLS, see {@link GrpcTlsFiles.clientCaFile}).
+ *
+ * A failed handshake fails calls at once with UNAVAILABLE, not at their deadline;
+ * `grpcTlsErrorOf(error)` says why (`GRPC_TLS_FAILED` with a `reason`).
+ * @throws {GrpcTlsConfigError} when a file cannot be read.
  */
 export function grpcChannelCredentials(files: GrpcTlsFiles = {}): ChannelCredentials {
   if (!files.caFile) return credentials.createInsecure();
-  return credentials.createSsl(read(files.caFile, 'CA file'));
+  const ca = read(files.caFile, 'CA file');
+  if (!files.certFile || !files.keyFile) return credentials.createSsl(ca);
+  return credentials.createSsl(ca, read(files.keyFile, 'key'), read(files.certFile, 'certificate'));
 }

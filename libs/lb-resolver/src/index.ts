@@ -4,6 +4,7 @@ export type { EtcdResolverOptions } from './etcd-resolver';
 export { etcdChannelOptions } from './service-config';
 export { grpcTlsFilesFromEnv, grpcServerCredentials, grpcChannelCredentials, GrpcTlsConfigError } from './grpc-tls';
 export type { GrpcTlsFiles } from './grpc-tls';
+export { GrpcTlsError, grpcTlsErrorOf } from './grpc-tls-error';
 export type { BalancingPolicy, EtcdChannelOptionsInput } from './service-config';
 export { registerP2cPolicy, P2C_POLICY } from './p2c-balancer';
 export type { P2cPolicyConfig } from './p2c-balancer';

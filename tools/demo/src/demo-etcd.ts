@@ -66,6 +66,8 @@ export class DemoEtcd {
     readonly child: ChildProcess,
     /** Client endpoints, comma-separated. */
     readonly endpoints: string,
+    /** The cluster's PKI directory (`TestPki.open` it), when started with `tls`. */
+    readonly pkiDir: string | undefined,
   ) {
     child.on('message', (response: EtcdControlResponse) => {
       this.pending.get(response.id)?.(response);
@@ -79,13 +81,14 @@ export class DemoEtcd {
   }
 
   /**
-   * Starts the cluster and resolves once it has a leader.
+   * Starts the cluster and resolves once it has a leader. With `tls`, clients and peers use TLS
+   * and clients must present a certificate (`--client-cert-auth`); see {@link pkiDir}.
    * @throws {Error} when the process exits first.
    */
-  static async start(size: 1 | 3 | 5 = 3): Promise<DemoEtcd> {
+  static async start(size: 1 | 3 | 5 = 3, options: { readonly tls?: boolean } = {}): Promise<DemoEtcd> {
     const child = spawn(process.execPath, ['--import', 'tsx', join('tools', 'demo', 'src', 'demo-etcd-process.ts')], {
       cwd: REPO_ROOT,
-      env: { ...process.env, ETCD_CLUSTER_SIZE: String(size), TSX_TSCONFIG_PATH: 'tsconfig.base.json' },
+      env: { ...process.env, ETCD_CLUSTER_SIZE: String(size), TSX_TSCONFIG_PATH: 'tsconfig.base.json', DEMO_ETCD_TLS: options.tls ? '1' : '0' },
       stdio: ['ignore', 'pipe', 'inherit', 'ipc'],
       detached: true,
     });
@@ -93,14 +96,16 @@ export class DemoEtcd {
       if (child.exitCode === null) child.kill('SIGTERM');
     });
     const lines = createInterface({ input: child.stdout! });
+    let pkiDir: string | undefined;
     const endpoints = await new Promise<string>((resolve, reject) => {
       child.once('exit', (code) => reject(new Error(`the etcd cluster did not start (exit code ${code})`)));
       lines.on('line', (line) => {
+        if (line.startsWith('pki=')) pkiDir = line.slice('pki='.length);
         const match = /export ETCD_ENDPOINTS=(\S+)/.exec(line);
         if (match) resolve(match[1]!);
       });
     });
-    return new DemoEtcd(child, endpoints);
+    return new DemoEtcd(child, endpoints, pkiDir);
   }
 
   /**

@@ -16,9 +16,17 @@
 // OTEL_EXPORTER_OTLP_ENDPOINT (e.g. http://localhost:4318 of a local Jaeger) to export there instead.
 // Each app serves Prometheus metrics at /metrics on consecutive ports from DEMO_METRICS_PORT
 // (default 9464; see demo-metrics.ts), printed with the other URLs.
+//
+// `npm run demo -- --secure`: the cluster serves TLS to clients and peers with --client-cert-auth
+// (certificates made now with openssl, never committed), deploy/access.yaml is applied with auth
+// enabled (see secure-demo.ts), and every app runs as its own etcd user (password file) with its
+// own client certificate, gRPC TLS between services. Passwords: tmp/demo-secure/secrets/ (0600),
+// never printed; the console signs in with those etcd users.
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { listVersions, publish } from '@etcd-patterns/config';
 import { createEtcdClient } from '@etcd-patterns/etcd';
+import { TestPki } from '@etcd-patterns/etcd-cluster';
 import { AppProcess, REPO_ROOT, type AppName } from './app-process';
 import { DEFAULT_GREETER_CONFIG } from './default-config';
 import { DemoControlError, DemoControlServer, type DemoControlTarget } from './demo-control';
@@ -27,8 +35,10 @@ import { demoNetworkEnv } from './demo-env';
 import { demoMetricsPorts } from './demo-metrics';
 import { startDemoTraces, type DemoTraces } from './demo-traces';
 import { formatLogLine } from './log-line';
+import { prepareSecureDemo, type SecureDemo } from './secure-demo';
+import { parseDemoArgs, SECURE_CONFIG_NAMESPACE, type DemoArgs } from './secure-env';
 
-const NAMESPACE = 'dev/greeter';
+const PLAIN_NAMESPACE = 'dev/greeter';
 const COLORS = ['36', '32', '33', '35', '34', '96', '92'];
 
 function say(text: string): void {
@@ -45,7 +55,16 @@ function printer(instance: string, color: string): (line: string) => void {
 }
 
 async function main(): Promise<void> {
+  let args: DemoArgs;
+  try {
+    args = parseDemoArgs(process.argv.slice(2));
+  } catch (error) {
+    process.stderr.write(`demo: ${(error as Error).message}\n`);
+    process.exit(2);
+  }
+  const NAMESPACE = args.secure ? SECURE_CONFIG_NAMESPACE : PLAIN_NAMESPACE;
   const external = process.env['ETCD_ENDPOINTS'];
+  let secure: SecureDemo | undefined;
   const gatewayPort = process.env['DEMO_GATEWAY_PORT'] ?? '8080';
   let etcd: DemoEtcd | undefined;
   let traces: DemoTraces | undefined;
@@ -78,14 +97,22 @@ async function main(): Promise<void> {
   process.on('SIGTERM', () => void stopAll().then(() => process.exit(0)));
 
   try {
+    if (external && args.secure) throw new Error('--secure starts a cluster of its own (TLS, auth): unset ETCD_ENDPOINTS');
     if (external) {
       say(`using the etcd cluster in ETCD_ENDPOINTS=${external}`);
     } else {
-      say('starting a 3-member etcd cluster from local binaries ...');
-      etcd = await DemoEtcd.start(3);
+      say(`starting a 3-member etcd cluster from local binaries${args.secure ? ' (TLS for clients and peers, client certificates required)' : ''} ...`);
+      etcd = await DemoEtcd.start(3, { tls: args.secure });
     }
     const endpoints = external ?? etcd!.endpoints;
-    const client = await createEtcdClient({ endpoints: endpoints.split(',') });
+    if (args.secure) {
+      const stateDir = join(REPO_ROOT, 'tmp', 'demo-secure');
+      rmSync(stateDir, { recursive: true, force: true }); // the passwords of an earlier run belong to a cluster that is gone
+      secure = await prepareSecureDemo({ endpoints: endpoints.split(','), pki: TestPki.open(etcd!.pkiDir!), stateDir });
+      say(`applied deploy/access.yaml: ${secure.users.length} etcd users, auth enabled (passwords in ${secure.secretsDir}, mode 0600)`);
+    }
+    const secureEnv = (app: AppName): Record<string, string> => secure?.appEnv(app) ?? {};
+    const client = await createEtcdClient(secure ? secure.clientOptions('console') : { endpoints: endpoints.split(',') });
     try {
       if ((await listVersions({ client, namespace: NAMESPACE, limit: 1 })).length === 0) {
         const result = await publish({ client, namespace: NAMESPACE, document: DEFAULT_GREETER_CONFIG, author: 'demo', message: 'default greeting' });
@@ -105,8 +132,8 @@ async function main(): Promise<void> {
     // One metrics port per app, in this order: greeters, workers, the gateway, the console.
     const metricsPorts = await demoMetricsPorts(7, { host });
     const specs: Array<{ app: AppName; instance: string; env: Record<string, string> }> = [
-      ...['a', 'b', 'c'].map((zone, i) => ({ app: 'greeter' as const, instance: `greeter-${i + 1}`, env: { ...base, GREETER_ZONE: `zone-${zone}`, METRICS_PORT: metricsPorts[i]! } })),
-      ...[1, 2].map((i) => ({ app: 'worker' as const, instance: `worker-${i}`, env: { ...base, WORKER_ITEM_DELAY_MS: '500', METRICS_PORT: metricsPorts[2 + i]! } })),
+      ...['a', 'b', 'c'].map((zone, i) => ({ app: 'greeter' as const, instance: `greeter-${i + 1}`, env: { ...base, ...secureEnv('greeter'), GREETER_ZONE: `zone-${zone}`, METRICS_PORT: metricsPorts[i]! } })),
+      ...[1, 2].map((i) => ({ app: 'worker' as const, instance: `worker-${i}`, env: { ...base, ...secureEnv('worker'), WORKER_ITEM_DELAY_MS: '500', METRICS_PORT: metricsPorts[2 + i]! } })),
     ];
     say('starting 3 greeters and 2 workers ...');
     let color = 0;
@@ -133,11 +160,11 @@ async function main(): Promise<void> {
       return app;
     };
     await Promise.all(specs.map(startApp));
-    const gateway = await startApp({ app: 'gateway', instance: 'gateway', env: { ...base, GATEWAY_PORT: gatewayPort, METRICS_PORT: metricsPorts[5]! } });
+    const gateway = await startApp({ app: 'gateway', instance: 'gateway', env: { ...base, ...secureEnv('gateway'), GATEWAY_PORT: gatewayPort, METRICS_PORT: metricsPorts[5]! } });
     const url = String((await gateway.waitForLog((e) => e['msg'] === 'gateway ready'))['url']);
     // Two backup replicas: the elected one takes a verified snapshot every 30 s into tmp/demo-backups.
     const backupDir = join(REPO_ROOT, 'tmp', 'demo-backups');
-    const backupEnv = { ...base, BACKUP_DIR: backupDir, BACKUP_NAME: 'demo', BACKUP_INTERVAL_MS: '30000', BACKUP_KEEP: '5', HTTP_HOST: host ?? '127.0.0.1', HTTP_PORT: '0', METRICS_PORT: '0' };
+    const backupEnv = { ...base, ...secureEnv('backup'), BACKUP_DIR: backupDir, BACKUP_NAME: 'demo', BACKUP_INTERVAL_MS: '30000', BACKUP_KEEP: '5', HTTP_HOST: host ?? '127.0.0.1', HTTP_PORT: '0', METRICS_PORT: '0' };
     const backups = await Promise.all([1, 2].map((i) => startApp({ app: 'backup', instance: `backup-${i}`, env: backupEnv })));
     const backupHealth = await Promise.all(backups.map(async (b) => String((await b.waitForLog((e) => e['msg'] === 'backup ready'))['health'])));
     const metricsLines = await Promise.all(
@@ -182,9 +209,10 @@ async function main(): Promise<void> {
       app: 'console',
       env: {
         ...traces.env,
+        ...secureEnv('console'), // secure: TLS files only; the console holds no etcd user
         ETCD_ENDPOINTS: endpoints,
         INSTANCE_NAME: 'console',
-        CONSOLE_HOST: '127.0.0.1', // always loopback: the demo's etcd has no auth
+        CONSOLE_HOST: '127.0.0.1', // always loopback (the plain demo's etcd has no auth)
         CONSOLE_PORT: process.env['DEMO_CONSOLE_PORT'] || '8088',
         CONSOLE_DEMO_CONTROL_URL: control.url,
         CONSOLE_DEMO_CONTROL_TOKEN: control.token,
@@ -196,11 +224,16 @@ async function main(): Promise<void> {
     });
     const consoleUrl = String((await consoleApp.waitForLog((e) => e['msg'] === 'console ready'))['url']);
     traces.receiver?.forwardTo(`${consoleUrl}/v1/traces`); // the console's trace page sees them too
-    const epctl = 'npx epctl';
+    const epctl = secure ? `source ${secure.operatorEnvFile}; npx epctl` : 'npx epctl';
+    const etcdctl = secure ? `etcdctl` : `etcdctl --endpoints=${endpoints}`; // secure: ETCDCTL_* from operator.env
+    const consoleNote = secure
+      ? `(sign in with an etcd user: root, or viewer for read-only; password files ${secure.passwordFile('root')} and ${secure.passwordFile('viewer')})`
+      : '(ops console: sign in with any name, etcd auth is off)';
     say(`
-The demo is running. etcd: ${endpoints}
+The demo is running${secure ? ' in secure mode: TLS + client certificates to etcd, etcd auth on (deploy/access.yaml), one etcd user per app, gRPC TLS between services' : ''}. etcd: ${endpoints}
   gateway   ${url}
-  console   ${consoleUrl}   (ops console: sign in with any name, etcd auth is off)
+  console   ${consoleUrl}   ${consoleNote}${secure ? `
+  secrets   ${secure.secretsDir}/etcd-<user>-password (mode 0600, never printed); as root: source ${secure.operatorEnvFile}` : ''}
   backups   ${backupHealth.join('  ')}   (GET /health: leader, last backup; files in ${backupDir})
   ${traces.description}
   metrics (Prometheus text format; every metric is listed in libs/telemetry/README.md):
@@ -217,7 +250,7 @@ Change the greeting on every greeter, without a restart:
   ${epctl} --endpoints ${endpoints} config set ${NAMESPACE} 'template=Ahoy, {name}! ({instance})' -m 'pirate greeting'
   (one setting; the others stay. A bad one is refused at the door: the greeters stored their schema)
   ${epctl} --endpoints ${endpoints} config history ${NAMESPACE}
-  etcdctl --endpoints=${endpoints} get --prefix /services/
+  ${etcdctl} get --prefix /services/
 ${traces.receiver ? `Look at a request's trace:\n  ${traces.receiver.tracesUrl}/<x-trace-id>   (waterfall; JSON with -H 'accept: application/json')\n` : ''}Ctrl-C stops everything.
 `);
     for (const app of apps) watchExit(app);

@@ -1,6 +1,7 @@
 // End-to-end: HTTP edge cases of the gateway (repeated query parameters, requests Node's parser
 // rejects, wrong methods, retried job submissions) against the real apps as processes (one
-// greeter, one worker, the gateway) and a real 1-member etcd cluster.
+// greeter, one worker, the gateway) and a real 1-member etcd cluster. Also slow clients
+// (slowloris): the gateway runs with a 1 s headers timeout and a 2 s request timeout here.
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { connect } from 'node:net';
@@ -13,6 +14,48 @@ import { waitFor } from './wait-for';
 jest.setTimeout(90_000);
 
 const NAMESPACE = 'e2e-http/greeter';
+const HEADERS_TIMEOUT_MS = 1000;
+const REQUEST_TIMEOUT_MS = 2000;
+/** A slow client gives up (and the test fails) after this long without being cut off: a generous bound. */
+const SLOW_CLIENT_GIVE_UP_MS = 20_000;
+
+interface SlowClientResult {
+  /** What the gateway answered (`HTTP/1.1 408 ...`), or `'never cut off'`. */
+  readonly statusLine: string;
+  readonly body: string;
+  readonly elapsedMs: number;
+}
+
+/**
+ * A slowloris-style client: sends `head`, then one `drip` every 200 ms, and never finishes the
+ * request. Resolves when the gateway closes the connection, with what it answered; gives up
+ * after {@link SLOW_CLIENT_GIVE_UP_MS} (statusLine `never cut off`).
+ */
+function slowClient(port: number, head: string, drip: string): Promise<SlowClientResult> {
+  return new Promise((resolve) => {
+    const started = Date.now();
+    const socket = connect(port, '127.0.0.1');
+    const chunks: Buffer[] = [];
+    let timer: NodeJS.Timeout | undefined;
+    const finish = (statusLine?: string): void => {
+      clearInterval(timer);
+      clearTimeout(giveUp);
+      socket.destroy();
+      const [headPart = '', body = ''] = Buffer.concat(chunks).toString().split('\r\n\r\n');
+      resolve({ statusLine: statusLine ?? headPart.split('\r\n')[0] ?? '', body, elapsedMs: Date.now() - started });
+    };
+    const giveUp = setTimeout(() => finish('never cut off'), SLOW_CLIENT_GIVE_UP_MS);
+    socket.on('data', (chunk: Buffer) => chunks.push(chunk));
+    socket.once('close', () => finish());
+    socket.on('error', () => undefined); // a reset after the answer: 'close' follows
+    socket.once('connect', () => {
+      socket.write(head);
+      timer = setInterval(() => {
+        if (socket.writable) socket.write(drip);
+      }, 200);
+    });
+  });
+}
 
 interface HttpResult {
   readonly status: number;
@@ -80,7 +123,7 @@ describe('gateway HTTP edge cases (real processes, 1-member etcd)', () => {
     const [, , gateway] = await Promise.all([
       start('greeter', { CONFIG_NAMESPACE: NAMESPACE, GREETER_HOST: '127.0.0.1', SHUTDOWN_DRAIN_MS: '0' }),
       start('worker', { WORKER_HOST: '127.0.0.1', WORKER_ITEM_DELAY_MS: '50', SHUTDOWN_DRAIN_MS: '0' }),
-      start('gateway', { GATEWAY_HOST: '127.0.0.1', GATEWAY_PORT: '0' }),
+      start('gateway', { GATEWAY_HOST: '127.0.0.1', GATEWAY_PORT: '0', GATEWAY_HEADERS_TIMEOUT_MS: String(HEADERS_TIMEOUT_MS), GATEWAY_REQUEST_TIMEOUT_MS: String(REQUEST_TIMEOUT_MS) }),
     ]);
     gatewayUrl = String((await gateway!.waitForLog((e) => e['msg'] === 'gateway ready'))['url']);
     gatewayPort = Number(new URL(gatewayUrl).port);
@@ -250,6 +293,41 @@ describe('gateway HTTP edge cases (real processes, 1-member etcd)', () => {
         expect({ key, status: res.status }).toEqual({ key, status: 400 });
         expect(res.body).toEqual(errorShape(400, message));
       }
+    });
+  });
+
+  describe('slow clients (slowloris-style, 20 concurrent connections on loopback)', () => {
+    const COUNT = 20;
+
+    it('cuts off clients that trickle their headers with 408 and a JSON body, and serves others meanwhile', async () => {
+      const slow = Array.from({ length: COUNT }, (_, i) => slowClient(gatewayPort, `GET /hello?name=Ada HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow-${i}: `, 'a'));
+      // While they hold their connections, a normal client is still answered.
+      const normal = await http('GET', '/hello?name=Grace');
+      expect(normal.status).toBe(200);
+      const results = await Promise.all(slow);
+      for (const r of results) {
+        expect(r.statusLine).toBe('HTTP/1.1 408 Request Timeout');
+        expect(JSON.parse(r.body)).toEqual(errorShape(408, /did not arrive in time/));
+        // Not refused at once: the client had its headers timeout (a lower bound only).
+        expect(r.elapsedMs).toBeGreaterThanOrEqual(HEADERS_TIMEOUT_MS / 2);
+      }
+      expect((await http('GET', '/hello?name=Linus')).status).toBe(200);
+    });
+
+    it('cuts off clients that send complete headers but trickle the body, with 408', async () => {
+      const head = 'POST /jobs HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n{"names":["';
+      const results = await Promise.all(Array.from({ length: COUNT }, () => slowClient(gatewayPort, head, 'A')));
+      for (const r of results) {
+        expect(r.statusLine).toBe('HTTP/1.1 408 Request Timeout');
+        expect(r.elapsedMs).toBeGreaterThanOrEqual(REQUEST_TIMEOUT_MS / 2);
+      }
+      expect((await http('GET', '/hello?name=Ada')).status).toBe(200);
+    });
+
+    it('refuses a body above the 100 kB limit with 413 before reading it all', async () => {
+      const res = await http('POST', '/jobs', { body: JSON.stringify({ names: Array.from({ length: 30_000 }, () => 'Ada') }) });
+      expect(res.status).toBe(413);
+      expect(res.body).toEqual(errorShape(413, /too large/i));
     });
   });
 });

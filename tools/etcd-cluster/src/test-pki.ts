@@ -19,6 +19,11 @@ export interface ClientCertOptions {
   readonly ca?: 'main' | 'other';
   /** File name stem; default derived from the name and options. Reusing a stem overwrites. */
   readonly fileStem?: string;
+  /**
+   * Leave the CN out (subject `O=<name>`): under `--client-cert-auth` the certificate passes the
+   * handshake but names no etcd user: etcd refuses requests without a password token (empty user name).
+   */
+  readonly noCommonName?: boolean;
 }
 
 /** Options for {@link TestPki.serverCert}. */
@@ -27,6 +32,8 @@ export interface ServerCertOptions {
   readonly subjectAltNames?: readonly string[];
   /** Sign with the second CA. */
   readonly ca?: 'main' | 'other';
+  /** Issue a certificate that expired a year ago (file stem `server-NAME-expired`). */
+  readonly expired?: boolean;
 }
 
 /** Error from the `openssl` CLI, with its stderr. */
@@ -69,6 +76,19 @@ export class TestPki {
   }
 
   /**
+   * Opens a PKI that {@link create} made in `dir` earlier (in this or another process), to
+   * issue more certificates from the same CAs. Not safe for two processes issuing at once.
+   * @throws {OpensslError} when `dir` holds no such PKI.
+   */
+  static open(dir: string): TestPki {
+    const pki = new TestPki(dir);
+    for (const file of [pki.caFile, join(pki.caDir('main'), 'ca-key.pem')]) {
+      if (!existsSync(file)) throw new OpensslError([], `no test PKI in ${dir}: ${file} is missing`);
+    }
+    return pki;
+  }
+
+  /**
    * Creates both CAs in `dir` (made if missing).
    * @throws {OpensslError} when `openssl` fails (or is missing: `cause` is the spawn error).
    */
@@ -81,19 +101,23 @@ export class TestPki {
 
   /**
    * A server (and client) certificate for an etcd member, signed by the main CA. The default
-   * SANs are `IP:127.0.0.1, DNS:localhost`; pass others for a "wrong name" certificate.
+   * SANs are `IP:127.0.0.1, DNS:localhost`; pass others for a "wrong name" certificate, and
+   * `expired: true` for one that expired a year ago.
    */
   async serverCert(name: string, options: ServerCertOptions = {}): Promise<CertFiles> {
     const sans = options.subjectAltNames ?? DEFAULT_SANS;
-    return this.issue(`server-${name}`, name, options.ca ?? 'main', {
-      extendedKeyUsage: 'serverAuth, clientAuth',
-      subjectAltName: sans.join(', '),
-    });
+    return this.issue(
+      `server-${name}${options.expired ? '-expired' : ''}`,
+      `/CN=${name}`,
+      options.ca ?? 'main',
+      { extendedKeyUsage: 'serverAuth, clientAuth', subjectAltName: sans.join(', ') },
+      options.expired ?? false,
+    );
   }
 
   /** A peer certificate (server and client use, loopback SANs) for member `name`. */
   async peerCert(name: string): Promise<CertFiles> {
-    return this.issue(`peer-${name}`, name, 'main', {
+    return this.issue(`peer-${name}`, `/CN=${name}`, 'main', {
       extendedKeyUsage: 'serverAuth, clientAuth',
       subjectAltName: DEFAULT_SANS.join(', '),
     });
@@ -107,7 +131,8 @@ export class TestPki {
   async clientCert(name: string, options: ClientCertOptions = {}): Promise<CertFiles> {
     const ca = options.ca ?? 'main';
     const stem = options.fileStem ?? `client-${name}${options.expired ? '-expired' : ''}${ca === 'other' ? '-other' : ''}`;
-    return this.issue(stem, name, ca, { extendedKeyUsage: 'clientAuth' }, options.expired ?? false);
+    const subject = options.noCommonName ? `/O=${name}` : `/CN=${name}`;
+    return this.issue(stem, subject, ca, { extendedKeyUsage: 'clientAuth' }, options.expired ?? false);
   }
 
   private caDir(ca: 'main' | 'other'): string {
@@ -133,7 +158,8 @@ export class TestPki {
         'unique_subject = no',
         'email_in_dn = no',
         '[ policy_any ]',
-        'commonName = supplied',
+        'commonName = optional',
+        'organizationName = optional',
         '',
       ].join('\n'),
     );
@@ -152,7 +178,7 @@ export class TestPki {
 
   private async issue(
     stem: string,
-    commonName: string,
+    subject: string,
     ca: 'main' | 'other',
     extensions: { extendedKeyUsage: string; subjectAltName?: string },
     expired = false,
@@ -175,7 +201,7 @@ export class TestPki {
     await openssl([
       'req', '-new', '-nodes',
       '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1',
-      '-keyout', keyFile, '-out', csrFile, '-subj', `/CN=${commonName}`,
+      '-keyout', keyFile, '-out', csrFile, '-subj', subject,
     ]);
     const dir = this.caDir(ca);
     const now = Date.now();
@@ -192,7 +218,7 @@ export class TestPki {
       '-startdate', asn1Time(start), '-enddate', asn1Time(end),
       '-extfile', extFile, '-extensions', 'leaf',
       // A fresh subject line per certificate, so re-issuing a name never collides.
-      '-subj', `/CN=${commonName}`,
+      '-subj', subject,
     ]);
     if (!existsSync(certFile)) throw new OpensslError(['ca'], `no certificate written for ${stem}`);
     return { certFile, keyFile };
