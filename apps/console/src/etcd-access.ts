@@ -47,7 +47,10 @@ export class EtcdAccess {
       return false;
     } catch (error) {
       const e = consoleEtcdError(error, 'checking whether etcd auth is on');
-      if (isEtcdPatternsError(e, 'ETCD_AUTH_FAILED')) return true;
+      // Auth off never refuses a read. Under --client-cert-auth, etcd takes the console's
+      // certificate (which names no user) as an identity and answers PERMISSION_DENIED instead
+      // of "user name is empty": auth is on either way.
+      if (isEtcdPatternsError(e, 'ETCD_AUTH_FAILED') || isEtcdPatternsError(e, 'ETCD_PERMISSION_DENIED')) return true;
       throw e;
     }
   }

@@ -123,4 +123,34 @@ describe('secure demo core (TLS + auth + gRPC TLS, real processes)', () => {
     // A wrong password is refused too.
     expect(await codeOf(() => createEtcdClient({ ...demo.clientOptions('viewer'), passwordFile: undefined, password: 'not-the-password' }).then((c) => (clients.push(c), c.get('/x').string())))).toBe('ETCD_AUTH_FAILED');
   });
+
+  it('starts the console with no etcd user of its own, and signs visitors in as etcd users (RBAC decides)', async () => {
+    const consoleApp = await start('console', { CONSOLE_PORT: '0', CONSOLE_STATIC_DIR: stateDir });
+    const url = String((await consoleApp.waitForLog((e) => e['msg'] === 'console ready'))['url']);
+    const signIn = (username: string, password: string): Promise<Response> =>
+      fetch(`${url}/api/session`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ username, password }),
+        signal: AbortSignal.timeout(10_000),
+      });
+    expect((await signIn('viewer', 'not-the-password')).status).toBe(401);
+    const session = await signIn('viewer', readFileSync(demo.passwordFile('viewer'), 'utf8').trim());
+    expect(session.status).toBe(200);
+    const body = (await session.json()) as { authEnabled?: boolean; csrfToken?: string };
+    expect(body.authEnabled).toBe(true);
+    const cookie = session.headers.get('set-cookie')!.split(';')[0]!;
+    const services = await fetch(`${url}/api/services`, { headers: { cookie }, signal: AbortSignal.timeout(10_000) });
+    expect(services.status).toBe(200);
+    expect(JSON.stringify(await services.json())).toContain('greeter-1');
+    // The viewer may read but not write: etcd says so, the console passes it on.
+    const put = await fetch(`${url}/api/keys/value`, {
+      method: 'PUT',
+      headers: { cookie, 'content-type': 'application/json', 'x-csrf-token': body.csrfToken! },
+      body: JSON.stringify({ key: '/services/greeter/evil', value: '{}', expectedModRevision: 0 }),
+      signal: AbortSignal.timeout(10_000),
+    });
+    expect(put.status).toBe(403);
+    expect(((await put.json()) as { error: { code: string } }).error.code).toBe('ETCD_PERMISSION_DENIED');
+  });
 });
