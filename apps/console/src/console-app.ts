@@ -13,6 +13,7 @@ import { assertListenAllowed, isLoopbackHost, type ConsoleEnv } from './env';
 import { EtcdAccess } from './etcd-access';
 import { ListenAddress } from './listen-address';
 import { buildOpenApiDocument } from './openapi';
+import { requestDeadline } from './request-deadline';
 import { staticSite } from './static-site';
 
 /** A console that is listening. */
@@ -81,6 +82,7 @@ export async function startConsole(env: ConsoleEnv, log: Logger, options: StartC
     });
     app.disable('x-powered-by');
     app.use(requestLog(log, { ignorePaths: ['/healthz', '/v1/traces'], remoteAddress: true }));
+    app.use(requestDeadline({ timeoutMs: env.CONSOLE_REQUEST_TIMEOUT_MS }));
     app.use(
       helmet({
         contentSecurityPolicy: CONTENT_SECURITY_POLICY,

@@ -11,6 +11,7 @@ describe('console environment', () => {
       CONSOLE_LOCK_PREFIXES: ['/'],
       CONSOLE_ALLOW_REMOTE_WITHOUT_AUTH: false,
       CONSOLE_SESSION_IDLE_SECONDS: 1800,
+      CONSOLE_REQUEST_TIMEOUT_MS: 15_000,
     });
     expect(parseConsoleEnv({ ETCD_ENDPOINTS: 'e:1', CONSOLE_PORT: '0', CONSOLE_LOCK_PREFIXES: '/locks/, /elections/' })).toMatchObject({ CONSOLE_PORT: 0, CONSOLE_LOCK_PREFIXES: ['/locks/', '/elections/'] });
   });

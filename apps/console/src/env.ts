@@ -40,6 +40,8 @@ export const consoleEnvSchema = z.object({
     .pipe(z.array(z.string().min(1)).min(1, 'must name at least one prefix')),
   /** A session without requests for this long is signed out, in seconds. */
   CONSOLE_SESSION_IDLE_SECONDS: z.coerce.number().int().min(10).max(24 * 3600).default(1800),
+  /** An API request not answered within this long gets 504 `ETCD_DEADLINE_EXCEEDED` (live streams and downloads excepted), in ms. */
+  CONSOLE_REQUEST_TIMEOUT_MS: z.coerce.number().int().min(1000).max(600_000).default(15_000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
 });
 
