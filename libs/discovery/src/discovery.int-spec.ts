@@ -182,6 +182,27 @@ describe('discovery (3-member cluster)', () => {
     expect((await listInstances({ client: etcd, service: 'many' })).instances).toHaveLength(0);
   });
 
+  it('closes 1,000 registrations in batched deletes and leaves a key another lease took over', async () => {
+    const etcd = await client();
+    const session = await Session.create(etcd, { ttlSeconds: 30 });
+    cleanups.push(() => session.close());
+    const registry = new ServiceRegistry({ session });
+    await Promise.all(
+      Array.from({ length: 1000 }, (_, i) => registry.register({ service: `batch${i % 3}`, address: `10.1.${i >> 8}.${i & 255}:9000` })),
+    );
+    // Another process now owns one of the addresses: its key must survive our close().
+    const other = await etcd.lease(30, { autoKeepAlive: false }).grant();
+    await etcd.put('/services/batch0/10.1.0.0:9000').value('{"Op":0,"Addr":"10.1.0.0:9000"}').lease(other).exec();
+    const start = performance.now();
+    await registry.close();
+    const tookMs = performance.now() - start;
+    const left = await Promise.all([0, 1, 2].map((s) => listInstances({ client: etcd, service: `batch${s}` })));
+    expect(left.map((l) => l.instances.map((i) => i.address))).toEqual([['10.1.0.0:9000'], [], []]);
+    expect(registry.registrations).toEqual([]);
+    expect(tookMs).toBeLessThan(10_000); // one delete per key took about 1 s per 1,000 here
+    await etcd.leaseClient.leaseRevoke({ ID: other });
+  });
+
   it('removes a kill -9ed process within the TTL and a gracefully stopped one at once', async () => {
     const etcd = await client();
     const watcher = watch({ client: etcd, service: 'proc' });

@@ -84,6 +84,8 @@ export function encodeInstanceValue(address: string, metadata: InstanceMetadata)
 }
 
 function field(record: Record<string, unknown>, name: string): unknown {
+  // Go writes the exact names (`Addr`, `Metadata`): look those up first, scan only otherwise.
+  if (Object.hasOwn(record, name)) return record[name];
   const wanted = name.toLowerCase();
   for (const [k, v] of Object.entries(record)) if (k.toLowerCase() === wanted) return v;
   return undefined;

@@ -77,6 +77,8 @@ export class ServiceRegistry implements AsyncDisposable {
   private readonly prefix: string;
   private readonly entries = new Map<string, Entry>();
   private readonly guards = new Map<string, AbortController>();
+  // Live registrations per service: the service's guard watch stops with the last one.
+  private readonly perService = new Map<string, number>();
   private readonly tracked = new WeakSet<Session>();
   private readonly closed = new AbortController();
   // register() calls still waiting for their first write: a refusal that retrying cannot heal
@@ -121,6 +123,7 @@ export class ServiceRegistry implements AsyncDisposable {
     if (this.entries.has(key)) throw new DiscoveryArgumentError(`${key} is already registered by this registry`);
     const registration = new Registration(key, options.service, options.address, metadata, (r) => this.deregister(r), () => void this.liveSession());
     this.entries.set(key, { registration, value: encodeInstanceValue(options.address, metadata), writtenRevision: 0, writtenLease: undefined, keyDeleted: false });
+    this.perService.set(options.service, (this.perService.get(options.service) ?? 0) + 1);
     this.guard(options.service);
     try {
       const refused = new Promise<never>((_, reject) => this.firstWrite.set(registration, reject));
@@ -136,13 +139,26 @@ export class ServiceRegistry implements AsyncDisposable {
     }
   }
 
-  /** Deregisters everything and stops the watches. Does not close the session. Idempotent. */
+  /**
+   * Deregisters everything and stops the watches. Does not close the session. Idempotent.
+   * Keys are deleted in transactions of up to 128 (each only if still on our lease), so closing
+   * 10,000 registrations takes about 80 requests, not 10,000.
+   */
   async close(): Promise<void> {
     if (this.closed.signal.aborted) return;
     this.closed.abort();
     this.unsubscribe();
-    const all = this.registrations;
-    await Promise.all(all.map((r) => this.deregister(r)));
+    const keys = [...this.entries.keys()];
+    for (const { registration } of this.entries.values()) registration.setState('deregistered');
+    this.entries.clear();
+    this.perService.clear();
+    for (const guard of this.guards.values()) guard.abort();
+    this.guards.clear();
+    const session = this.liveSession();
+    if (!session) return; // the lease is gone or going: its keys go with it
+    const batches: string[][] = [];
+    for (let i = 0; i < keys.length; i += BATCH) batches.push(keys.slice(i, i + BATCH));
+    await Promise.all(batches.map((batch) => this.deleteKeys(batch, session)));
   }
 
   /** Same as {@link close}. */
@@ -155,13 +171,39 @@ export class ServiceRegistry implements AsyncDisposable {
     if (!entry || entry.registration !== registration) return;
     this.entries.delete(registration.key);
     registration.setState('deregistered');
-    if (![...this.entries.values()].some((e) => e.registration.service === registration.service)) {
+    const left = (this.perService.get(registration.service) ?? 1) - 1;
+    if (left > 0) this.perService.set(registration.service, left);
+    else {
+      this.perService.delete(registration.service);
       this.guards.get(registration.service)?.abort();
       this.guards.delete(registration.service);
     }
     const session = this.liveSession();
     if (!session) return; // the lease is gone or going: its keys go with it
     await this.deleteKey(registration.key, session);
+  }
+
+  // Deletes `keys` in one transaction if all are still on our lease; else one by one (some
+  // other process may own an address now, and its key must stay).
+  private async deleteKeys(keys: readonly string[], session: Session): Promise<void> {
+    if (keys.length === 1) return this.deleteKey(keys[0]!, session);
+    const bytes = keys.map((key) => Buffer.from(key));
+    for (let attempt = 1; attempt <= 3; attempt++) {
+      try {
+        const res = await this.client.kv.txn({
+          compare: bytes.map((key) => ({ key, target: 'Lease' as const, result: 'Equal' as const, lease: session.leaseId })),
+          success: bytes.map((key) => ({ request_delete_range: { key } })),
+          failure: [],
+        });
+        if (res.succeeded) return;
+        break;
+      } catch (error) {
+        const e = toEtcdError(error, `deregister ${keys.length} keys`);
+        if (!e.retryable || attempt === 3) return this.report(e);
+        await abortableSleep(100 * attempt);
+      }
+    }
+    await Promise.all(keys.map((key) => this.deleteKey(key, session)));
   }
 
   // Deletes `key` only if it is still on our lease: another process may own that address now.

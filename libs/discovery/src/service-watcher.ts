@@ -9,6 +9,7 @@ import {
   type KeyValue,
 } from '@etcd-patterns/etcd';
 import { InvalidInstanceError } from './errors';
+import { InstanceList } from './internal/instance-list';
 import { Latest } from './internal/latest';
 import { decodeInstance, servicePrefix } from './naming';
 import type { ServiceInstance } from './service-instance';
@@ -20,7 +21,10 @@ export interface DiscoverOptions {
   readonly service: string;
   /** Root prefix (default `/services`). */
   readonly prefix?: string;
-  /** Keeps only the instances it returns true for (by version, zone, any metadata). */
+  /**
+   * Keeps only the instances it returns true for (by version, zone, any metadata). Called once
+   * per instance change (not on every list), so it must depend on the instance alone.
+   */
   readonly filter?: (instance: ServiceInstance) => boolean;
   /** Stops the watcher (same as `close()`). */
   readonly signal?: AbortSignal;
@@ -34,7 +38,8 @@ export interface DiscoverOptions {
  * The live instance list of one service. See {@link discover}.
  */
 export class ServiceWatcher implements AsyncIterable<readonly ServiceInstance[]>, AsyncDisposable {
-  private readonly all = new Map<string, ServiceInstance>();
+  // The instances that pass the filter, edited per change (see InstanceList).
+  private readonly list = new InstanceList();
   private readonly bad = new Map<string, InvalidInstanceError>();
   private readonly latest = new Latest<readonly ServiceInstance[]>();
   private readonly controller = new AbortController();
@@ -60,7 +65,10 @@ export class ServiceWatcher implements AsyncIterable<readonly ServiceInstance[]>
     void this.run(servicePrefix(options.prefix ?? '/services', options.service));
   }
 
-  /** The current instances (after the filter), sorted by address. Empty before `ready`. */
+  /**
+   * The current instances (after the filter), sorted by address (then key). Empty before
+   * `ready`. Each change publishes a new frozen array; earlier ones are never modified.
+   */
   get instances(): readonly ServiceInstance[] {
     return this.current;
   }
@@ -106,7 +114,7 @@ export class ServiceWatcher implements AsyncIterable<readonly ServiceInstance[]>
             }
           } else {
             // snapshot or reconcile: the full truth at this revision
-            this.all.clear();
+            this.list.clear();
             this.bad.clear();
             for (const kv of message.kvs) this.upsert(prefix, kv);
           }
@@ -124,10 +132,12 @@ export class ServiceWatcher implements AsyncIterable<readonly ServiceInstance[]>
 
   private upsert(prefix: string, kv: KeyValue): void {
     try {
-      this.all.set(kv.key, decodeInstance(this.options.service, prefix, kv));
+      const instance = decodeInstance(this.options.service, prefix, kv);
+      if (this.included(instance)) this.list.set(instance);
+      else this.list.delete(kv.key);
       this.bad.delete(kv.key);
     } catch (error) {
-      this.all.delete(kv.key);
+      this.list.delete(kv.key);
       const invalid = error instanceof InvalidInstanceError ? error : new InvalidInstanceError(kv.key, String(error));
       this.bad.set(kv.key, invalid);
       try {
@@ -139,22 +149,21 @@ export class ServiceWatcher implements AsyncIterable<readonly ServiceInstance[]>
   }
 
   private remove(key: string): void {
-    this.all.delete(key);
+    this.list.delete(key);
     this.bad.delete(key);
   }
 
-  private publish(): void {
+  private included(instance: ServiceInstance): boolean {
     const filter = this.options.filter;
-    const list = [...this.all.values()]
-      .filter((i) => {
-        try {
-          return filter ? filter(i) : true;
-        } catch {
-          return false;
-        }
-      })
-      .sort((a, b) => (a.address < b.address ? -1 : a.address > b.address ? 1 : 0));
-    this.current = Object.freeze(list);
+    try {
+      return filter ? filter(instance) : true;
+    } catch {
+      return false;
+    }
+  }
+
+  private publish(): void {
+    this.current = this.list.commit();
     this.resolveReady(this.current);
     this.latest.set(this.current);
   }

@@ -79,6 +79,46 @@ describe('watchPrefix (3-member cluster)', () => {
     expect([...revisions].sort((a, b) => a - b)).toEqual(revisions);
   });
 
+  it('holds at most about bufferEvents for a consumer that stops reading, then delivers everything', async () => {
+    const etcd = await client();
+    const abort = new AbortController();
+    const watch = watchPrefix(etcd, '/t/slow/', { signal: abort.signal, bufferEvents: 100 });
+    const it = watch[Symbol.asyncIterator]();
+    await it.next(); // the snapshot
+    // The stream opens when the consumer asks for more than the snapshot: read one event, then
+    // read nothing while 1,000 puts land.
+    const first = it.next();
+    await etcd.put('/t/slow/first').value('v').exec();
+    expect((await first).value).toMatchObject({ kind: 'events' });
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 16 }, async () => {
+        while (next < 1000) await etcd.put(`/t/slow/k${next++ % 100}`).value('v').exec();
+      }),
+    );
+    // Wait for the buffer to stop growing (events, not time: poll the counter until it is steady).
+    let last = -1;
+    while (watch.stats.bufferedEvents !== last || last < 100) {
+      last = watch.stats.bufferedEvents;
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(watch.stats.bufferedEvents).toBeGreaterThanOrEqual(100);
+    expect(watch.stats.bufferedEvents).toBeLessThanOrEqual(200); // paused at the mark: etcd holds the rest
+    let events = 0;
+    let revision = 0;
+    while (events < 1000) {
+      const { value } = await it.next();
+      if (value.kind !== 'events') throw new Error(`unexpected ${value.kind}`);
+      expect(value.revision).toBeGreaterThan(revision);
+      revision = value.revision;
+      events += value.events.length;
+    }
+    expect(events).toBe(1000);
+    expect(watch.stats.bufferedEvents).toBe(0);
+    abort.abort();
+    await it.return?.();
+  });
+
   it('delivers a 3,000-revision catch-up exactly once when its member restarts half-way', async () => {
     const member = (await cluster.follower())!;
     const writer = await client();

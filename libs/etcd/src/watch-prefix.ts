@@ -52,6 +52,11 @@ export interface PrefixWatchStats {
   revision: number;
   /** Id of the member serving the stream (decimal string), `''` before the first answer. */
   memberId: string;
+  /**
+   * Events received from etcd and not yet handed to the consumer. A consumer that falls behind
+   * keeps this near `bufferEvents`: at that mark the stream is paused and etcd holds the rest.
+   */
+  bufferedEvents: number;
 }
 
 /** A gap-free change stream of one key prefix. See {@link watchPrefix}. */
@@ -84,7 +89,7 @@ interface Listing {
  * Iterating the returned object twice runs two independent watches.
  */
 export function watchPrefix(client: Etcd3, prefix: string, options: WatchPrefixOptions = {}): PrefixWatch {
-  const stats: PrefixWatchStats = { reconnects: 0, compactions: 0, revision: 0, memberId: '' };
+  const stats: PrefixWatchStats = { reconnects: 0, compactions: 0, revision: 0, memberId: '', bufferedEvents: 0 };
   return {
     stats,
     [Symbol.asyncIterator]: () => iterate(client, Buffer.from(prefix), options, stats)[Symbol.asyncIterator](),
@@ -139,7 +144,11 @@ async function* iterate(
         connection = await WatchConnection.open(
           client,
           { create_request: { key: prefix, range_end: rangeEnd, start_revision: next } },
-          { bufferEvents: options.bufferEvents ?? 1000, livenessMs: options.livenessMs ?? 5000 },
+          {
+            bufferEvents: options.bufferEvents ?? 1000,
+            livenessMs: options.livenessMs ?? 5000,
+            onReceived: (events) => (stats.bufferedEvents += events),
+          },
         );
         for (;;) {
           const res = await connection.next(signal);
@@ -175,15 +184,18 @@ async function* iterate(
             }
             next = group.revision + 1;
             stats.revision = group.revision;
+            stats.bufferedEvents -= group.events.length;
             backoff.reset();
             yield group;
           }
         }
       } catch (error) {
         connection?.close();
+        stats.bufferedEvents = 0; // what the dropped stream had queued is read again from `next`
         await retry(error);
       } finally {
         connection?.close();
+        stats.bufferedEvents = 0;
       }
     }
   } catch (error) {

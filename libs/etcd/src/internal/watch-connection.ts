@@ -10,6 +10,8 @@ export interface WatchConnectionOptions {
   readonly bufferEvents: number;
   /** Silence after which the member is asked for progress, and again after which it is dropped. */
   readonly livenessMs: number;
+  /** Called with the number of events of each response received (before it is queued). */
+  readonly onReceived?: (events: number) => void;
 }
 
 /**
@@ -40,6 +42,7 @@ export class WatchConnection {
     stream.on('data', (res: IWatchResponse) => {
       this.lastMessageAt = performance.now();
       this.probeSent = false;
+      this.options.onReceived?.(res.events?.length ?? 0);
       this.queue.push(res, Math.max(1, res.events?.length ?? 0));
     });
     stream.on('error', (error: Error) => this.queue.fail(toEtcdError(error, 'watch stream')));
