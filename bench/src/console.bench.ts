@@ -138,9 +138,10 @@ const bench: Benchmark = {
     const abort = new AbortController();
     try {
       const { url } = consoleApp;
-      // One sign-in; each page gets its own browser context with that session cookie. One shared
-      // context would not work: every page holds an SSE connection, and Chromium allows 6
-      // HTTP/1.1 connections per host per context, so a 7th tab of the console never loads.
+      // One sign-in; each page gets its own browser context with that session cookie, so each
+      // page has its own live connection like 10 separate browsers (the tabs of one browser
+      // share one connection through the console's live SharedWorker). The console shares one
+      // watch and one in-memory view between them (one session, one etcd client).
       const signInContext = await browser.newContext();
       const signIn = await signInContext.newPage();
       await signIn.goto(`${url}/#/services`);

@@ -134,7 +134,7 @@ function servicesView(): ServicesView {
       malformed.push({ key, value: escapeControls(kv.value), reason: (error as Error).message, modRevision: kv.modRevision });
     }
   }
-  return { revision, prefix: '/services', instances, malformed };
+  return { revision, prefix: '/services', instances, malformed, leases: [] };
 }
 
 function escapeControls(text: string): string {
@@ -296,9 +296,10 @@ function cookie(req: IncomingMessage, name: string): string | undefined {
   return (req.headers.cookie ?? '').split(/;\s*/).map((c) => c.split('=')).find(([n]) => n === name)?.[1];
 }
 
-function sse(req: IncomingMessage, res: ServerResponse, read: () => unknown, burst = 0): void {
-  res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
-  const emit = (event: LiveEvent<unknown>) => res.write(`data: ${JSON.stringify(event)}\n\n`);
+/** Writes one stream's events; `stream` set: as `LiveEnvelope`s of a multiplexed connection. */
+function sse(req: IncomingMessage, res: ServerResponse, read: () => unknown, burst = 0, stream?: string): void {
+  if (!res.headersSent) res.writeHead(200, { 'content-type': 'text/event-stream', 'cache-control': 'no-cache' });
+  const emit = (event: LiveEvent<unknown>) => res.write(`data: ${JSON.stringify(stream === undefined ? event : { stream, event })}\n\n`);
   emit({ type: 'snapshot', revision, data: read() });
   // `keys?prefix=/burst/`: 1,000 separate change events at once (the UI must not render 1,000 times).
   if (burst > 0) {
@@ -310,9 +311,10 @@ function sse(req: IncomingMessage, res: ServerResponse, read: () => unknown, bur
     }, 1500);
     return;
   }
+  // Ticks without a delta: the UI refetches (the real console sends deltas).
   const timer = setInterval(() => {
     revision += 1;
-    emit({ type: 'changes', revision, changes: [{ kind: 'put', key: `/fake/tick/${revision}`, modRevision: revision }], data: read() });
+    emit({ type: 'changes', revision, changes: [{ kind: 'put', key: `/fake/tick/${revision}`, modRevision: revision }] });
   }, 3000);
   req.once('close', () => clearInterval(timer));
 }
@@ -340,11 +342,21 @@ async function api(req: IncomingMessage, res: ServerResponse, url: URL): Promise
     }
     return send(res, 200, session as unknown as Json);
   }
+  const readers = (prefix: string): Record<string, () => unknown> => ({ services: servicesView, locks: locksView, cluster: clusterView, config: () => ({ revision, namespaces: [...configVersions.keys()].map((namespace) => ({ namespace, version: configVersions.get(namespace)!.at(-1)!.version })) }), keys: () => keyList(prefix, '', 100, undefined) });
+  if (path === '/events') {
+    // Multiplexed: `?streams=["services","keys:/app/"]`.
+    const ids = JSON.parse(url.searchParams.get('streams') ?? '[]') as string[];
+    for (const id of ids) {
+      const [name, prefix] = id.startsWith('keys:') ? ['keys', id.slice(5)] : [id, ''];
+      const read = readers(prefix)[name];
+      if (read) sse(req, res, read, name === 'keys' && prefix.startsWith('/burst') ? 1000 : 0, id);
+    }
+    return;
+  }
   const events = /^\/events\/(\w+)$/.exec(path);
   if (events) {
     const prefix = url.searchParams.get('prefix') ?? '/';
-    const readers: Record<string, () => unknown> = { services: servicesView, locks: locksView, cluster: clusterView, config: () => ({ namespaces: [...configVersions.keys()].map((namespace) => ({ namespace, version: configVersions.get(namespace)!.at(-1)!.version })) }), keys: () => keyList(prefix, '', 100, undefined) };
-    const read = readers[events[1]!];
+    const read = readers(prefix)[events[1]!];
     return read ? sse(req, res, read, events[1] === 'keys' && prefix.startsWith('/burst') ? 1000 : 0) : fail(res, 404, 'NOT_FOUND', `no stream ${events[1]}`);
   }
   if (path === '/services') return send(res, 200, servicesView() as unknown as Json);

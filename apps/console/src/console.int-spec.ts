@@ -7,6 +7,7 @@ import type {
   KeyListView,
   KeyValueView,
   LeasesView,
+  LiveEnvelope,
   LiveEvent,
   LocksView,
   ServicesView,
@@ -26,6 +27,7 @@ import { join } from 'node:path';
 import { createLogger } from '@etcd-patterns/telemetry';
 import { startConsole } from './console-app';
 import { parseConsoleEnv } from './env';
+import { LiveViews } from './live-views';
 import { startTestConsole, type ConsoleClient, type TestConsole } from './testing/console-client';
 
 jest.setTimeout(60_000);
@@ -191,6 +193,54 @@ describe('console API (real etcd, auth off)', () => {
       expect(view.prefix).toBe('/services/');
       expect(view.instances).toEqual([expect.objectContaining({ service: 'greeter', address: '127.0.0.1:7001', version: '1.2.0', zone: 'a', weight: 3, leaseId: '0' })]);
       expect(view.malformed).toEqual([expect.objectContaining({ key: '/services/greeter/bad', value: 'not json', reason: expect.stringMatching(/not JSON/) })]);
+    });
+
+    it('streams a snapshot, then only what changed as a delta, malformed entries included; streams of one client share one view', async () => {
+      type ServicesEvent = LiveEvent<ServicesView>;
+      const views = app.app.get(LiveViews);
+      const path = '/api/events/services';
+      const valid = '/services/delta/127.0.0.1:7101';
+      const broken = '/services/delta/127.0.0.1:7102';
+      let viewsWhileTwoOpen = -1;
+      const events = await api.events<ServicesEvent>(path, (e) => e.some((x) => x.type === 'changes' && x.delta?.collections['instances']?.remove.includes(valid)), {
+        onOpen: async () => {
+          await api.events(path, (e) => {
+            if (e.length > 0) viewsWhileTwoOpen = views.size;
+            return e.length > 0;
+          });
+          await etcd.put(valid).value(JSON.stringify({ Op: 0, Addr: '127.0.0.1:7101', Metadata: { version: '2.0.0' } }));
+          await etcd.put(broken).value('{"Addr": 7}');
+          await etcd.delete().key(valid);
+        },
+      });
+      expect(viewsWhileTwoOpen).toBe(1);
+      const first = events[0] as Extract<ServicesEvent, { type: 'snapshot' }>;
+      expect(first.type).toBe('snapshot');
+      expect(first.data.instances.map((i) => i.key)).toContain('/services/greeter/127.0.0.1:7001');
+      const deltas = events.slice(1).map((e) => (e as Extract<ServicesEvent, { type: 'changes' }>).delta!);
+      const touched = deltas.flatMap((d) => Object.values(d.collections).flatMap((c) => [...c.upsert.map((i) => (i as { key?: string; id?: string }).key ?? (i as { id: string }).id), ...c.remove]));
+      expect(touched).not.toContain('/services/greeter/127.0.0.1:7001'); // unchanged: never re-sent
+      expect(deltas.flatMap((d) => d.collections['malformed']?.upsert ?? [])).toEqual([expect.objectContaining({ key: broken, reason: expect.any(String) })]);
+      expect(deltas.flatMap((d) => d.collections['instances']?.remove ?? [])).toEqual([valid]);
+      expect(events.every((e) => e.type !== 'changes' || e.revision > first.revision)).toBe(true);
+      await etcd.delete().key(broken);
+    });
+
+    it('re-sends the TTL reading of a lease that is kept alive, without re-sending its instances', async () => {
+      const lease = etcd.lease(3);
+      const id = BigInt(await lease.grant()).toString(16);
+      await lease.put('/services/ttl/127.0.0.1:7201').value(JSON.stringify({ Op: 0, Addr: '127.0.0.1:7201' }));
+      try {
+        type ServicesEvent = LiveEvent<ServicesView>;
+        const refreshed = (e: ServicesEvent) => e.type === 'changes' && e.changes.length === 0 && (e.delta?.collections['leases']?.upsert ?? []).some((l) => (l as { id: string }).id === id);
+        const events = await api.events<ServicesEvent>('/api/events/services', (e) => e.some(refreshed), { timeoutMs: 20_000 });
+        const first = events[0] as Extract<ServicesEvent, { type: 'snapshot' }>;
+        expect(first.data.leases).toEqual(expect.arrayContaining([expect.objectContaining({ id, grantedTtlSeconds: 3 })]));
+        const refresh = events.find(refreshed) as Extract<ServicesEvent, { type: 'changes' }>;
+        expect(Object.keys(refresh.delta!.collections)).toEqual(['leases']);
+      } finally {
+        await lease.revoke();
+      }
     });
   });
 
@@ -366,7 +416,31 @@ describe('console API (real etcd, auth off)', () => {
       expect(events[0]).toMatchObject({ type: 'snapshot', data: { keys: [expect.objectContaining({ key: '/t/sse/one' })] } });
       const change = events.find((e) => e.type === 'changes') as Extract<KeysEvent, { type: 'changes' }>;
       expect(change.changes).toEqual([expect.objectContaining({ kind: 'put', key: '/t/sse/two' })]);
-      expect(change.data!.keys.map((k) => k.key)).toEqual(['/t/sse/one', '/t/sse/two']);
+      // Only the delta: the new key, nothing about the unchanged one.
+      expect(change.delta!.collections['keys']).toEqual({ upsert: [expect.objectContaining({ key: '/t/sse/two' })], remove: [] });
+    });
+  });
+
+  describe('multiplexed live streams', () => {
+    it('carries several streams over one connection, each with its own snapshot and deltas', async () => {
+      const ids = ['keys:/t/mx/', 'locks', 'services'];
+      const events = await api.events<LiveEnvelope>(`/api/events?streams=${encodeURIComponent(JSON.stringify(ids))}`, (e) => e.some((x) => x.stream === 'keys:/t/mx/' && x.event.type === 'changes'), {
+        onOpen: async () => {
+          await etcd.put('/t/mx/a').value('1');
+        },
+      });
+      for (const id of ids) expect(events.find((e) => e.stream === id)?.event.type).toBe('snapshot');
+      const change = events.find((e) => e.stream === 'keys:/t/mx/' && e.event.type === 'changes')!.event as Extract<LiveEvent<KeyListView>, { type: 'changes' }>;
+      expect(change.changes).toEqual([expect.objectContaining({ kind: 'put', key: '/t/mx/a' })]);
+      expect(change.delta!.collections['keys']!.upsert).toEqual([expect.objectContaining({ key: '/t/mx/a' })]);
+    });
+
+    it('refuses a malformed stream list with 400', async () => {
+      for (const query of ['', '?streams=services', `?streams=${encodeURIComponent('["nope"]')}`, `?streams=${encodeURIComponent('[]')}`]) {
+        const res = await api.get(`/api/events${query}`);
+        expect(res.status).toBe(400);
+        expect(code(res)).toBe('BAD_REQUEST');
+      }
     });
   });
 

@@ -17,6 +17,7 @@ import { KeysController } from './keys.controller';
 import { LeasesController } from './leases.controller';
 import { ListenAddress } from './listen-address';
 import { LiveStreams } from './live-streams';
+import { LiveViews } from './live-views';
 import { LocksController } from './locks.controller';
 import { ServicesController } from './services.controller';
 import { SessionController } from './session.controller';
@@ -98,6 +99,7 @@ export class ConsoleModule {
         ListenAddress,
         ConsoleState,
         LiveStreams,
+        LiveViews,
         ConsoleLifecycle,
       ],
     };

@@ -1,6 +1,5 @@
 import type { LiveEvent } from '@etcd-patterns/console-contract';
-import { abortableSleep, watchPrefix, type Etcd3 } from '@etcd-patterns/etcd';
-import { consoleEtcdError } from './api-error';
+import type { LiveListener, SharedLiveView } from './live-view';
 
 /** The parts of a Node/express response a stream writes to. */
 export interface StreamResponse {
@@ -11,47 +10,36 @@ export interface StreamResponse {
   readonly writableEnded: boolean;
 }
 
-/** A view to stream: how to read it, and (for watched views) which prefixes change it. */
-export interface StreamSource<T> {
-  /** Reads the view now; `revision` is the etcd revision it reflects. */
-  readonly read: () => Promise<{ revision: number; data: T }>;
-  /** Watched prefixes (`''`: the whole keyspace); changes there trigger a fresh read. */
-  readonly prefixes?: readonly string[];
-  /** Changes that matter (default: all under the prefixes). */
-  readonly relevant?: (key: string) => boolean;
-  /** Without prefixes: re-read and re-send a snapshot this often, in ms. */
-  readonly intervalMs?: number;
+/** One view a stream carries; `id` names it in a multiplexed stream. */
+export interface StreamSubscription {
+  readonly id: string;
+  readonly view: SharedLiveView;
 }
 
 /** Options of {@link runLiveStream}. */
 export interface LiveStreamOptions {
-  readonly client: Etcd3;
   readonly response: StreamResponse;
   /** Ends the stream (client gone, session ended, shutdown). */
   readonly signal: AbortSignal;
+  /**
+   * Wrap each event as `{ stream, event }` (a multiplexed stream, where an `error` ends only its
+   * own view) instead of sending it as it is (one view; its `error` ends the stream).
+   */
+  readonly multiplexed?: boolean;
   /** Comment lines keep proxies and browsers from timing the stream out, in ms (default 15000). */
   readonly heartbeatMs?: number;
-  /** Changes arriving within this window are sent as one event, in ms (default 50). */
-  readonly coalesceMs?: number;
 }
 
-type Change = Extract<LiveEvent<unknown>, { type: 'changes' }>['changes'][number];
-
 /**
- * Serves one Server-Sent Events stream: a `snapshot` event first, then for watched views a
- * `changes` event per batch of changes (changes within `coalesceMs` are batched; each event
- * carries the changed keys and a fresh read of the view), or for polled views a new `snapshot`
- * every `intervalMs`. A comment line every `heartbeatMs`. An etcd error (permission denied, ...)
- * is sent as an `error` event and ends the stream. Resolves when the stream has ended; the
- * watches are closed by then (they share `signal` with the stream).
+ * Serves one Server-Sent Events stream of one or more shared live views: each view's snapshot
+ * first, then its `changes` events (deltas), as the view publishes them (each event serialized
+ * once by the view, whatever the number of streams). A comment line every `heartbeatMs`. An
+ * `error` from a view (permission denied, ...) is passed on and ends that view's part; the
+ * stream ends when none is left, or on `signal`. Resolves when the stream has ended and every
+ * subscription is released (a view whose last subscriber left stops its watch).
  */
-export async function runLiveStream<T>(source: StreamSource<T>, options: LiveStreamOptions): Promise<void> {
-  const { response, client } = options;
-  const local = new AbortController();
-  const signal = AbortSignal.any([options.signal, local.signal]);
-  const send = (event: LiveEvent<T>): void => {
-    if (!response.writableEnded) response.write(`data: ${JSON.stringify(event)}\n\n`);
-  };
+export async function runLiveStream(subscriptions: readonly StreamSubscription[], options: LiveStreamOptions): Promise<void> {
+  const { response, signal } = options;
   response.writeHead(200, {
     'content-type': 'text/event-stream; charset=utf-8',
     'cache-control': 'no-cache, no-store, no-transform',
@@ -64,74 +52,37 @@ export async function runLiveStream<T>(source: StreamSource<T>, options: LiveStr
     if (!response.writableEnded) response.write(': heartbeat\n\n');
   }, options.heartbeatMs ?? 15_000);
   heartbeat.unref();
-  const fail = (error: unknown): void => {
-    if (signal.aborted) return;
-    const e = consoleEtcdError(error);
-    send({ type: 'error', code: e.code, message: e.message });
-    local.abort();
+  const unsubscribes = new Map<string, () => void>();
+  let done!: () => void;
+  const finished = new Promise<void>((resolve) => (done = resolve));
+  const release = (id: string): void => {
+    unsubscribes.get(id)?.();
+    unsubscribes.delete(id);
+    if (unsubscribes.size === 0) done();
   };
-  try {
-    const first = await source.read();
-    send({ type: 'snapshot', revision: first.revision, data: first.data });
-    if (!source.prefixes || source.prefixes.length === 0) {
-      for (;;) {
-        await abortableSleep(source.intervalMs ?? 2000, signal);
-        const next = await source.read();
-        send({ type: 'snapshot', revision: next.revision, data: next.data });
-      }
-    }
-    await watchAll(source, client, first.revision, signal, options.coalesceMs ?? 50, send, fail);
-  } catch (error) {
-    fail(error);
-  } finally {
-    clearInterval(heartbeat);
-    local.abort();
-    if (!response.writableEnded) response.end();
-  }
-}
-
-async function watchAll<T>(
-  source: StreamSource<T>,
-  client: Etcd3,
-  fromRevision: number,
-  signal: AbortSignal,
-  coalesceMs: number,
-  send: (event: LiveEvent<T>) => void,
-  fail: (error: unknown) => void,
-): Promise<void> {
-  let pending: Change[] = [];
-  let timer: NodeJS.Timeout | undefined;
-  let reading = false;
-  const flush = async (): Promise<void> => {
-    timer = undefined;
-    if (reading || pending.length === 0 || signal.aborted) return;
-    reading = true;
-    const changes = pending;
-    pending = [];
+  if (signal.aborted) done();
+  else signal.addEventListener('abort', done, { once: true });
+  for (const { id, view } of subscriptions) {
+    if (signal.aborted) break;
+    const listener: LiveListener = (event: LiveEvent<unknown>, json: string) => {
+      if (response.writableEnded) return;
+      response.write(options.multiplexed ? `data: {"stream":${JSON.stringify(id)},"event":${json}}\n\n` : `data: ${json}\n\n`);
+      if (event.type === 'error') queueMicrotask(() => release(id));
+    };
     try {
-      const view = await source.read();
-      const revision = Math.max(view.revision, ...changes.map((c) => c.modRevision));
-      send({ type: 'changes', revision, changes, data: view.data });
-    } catch (error) {
-      fail(error);
-    } finally {
-      reading = false;
-      if (pending.length > 0 && !signal.aborted) timer = setTimeout(() => void flush(), coalesceMs);
+      unsubscribes.set(id, view.subscribe(listener));
+    } catch {
+      // stopped meanwhile (shutdown): nothing to carry
     }
-  };
-  const watchOne = async (prefix: string): Promise<void> => {
-    for await (const message of watchPrefix(client, prefix, { startRevision: fromRevision + 1, signal })) {
-      if (message.kind === 'snapshot') continue;
-      for (const event of message.events) {
-        if (source.relevant && !source.relevant(event.kv.key)) continue;
-        pending.push({ kind: event.type, key: event.kv.key, modRevision: event.kv.modRevision });
-      }
-      if (pending.length > 0 && timer === undefined && !reading) timer = setTimeout(() => void flush(), coalesceMs);
-    }
-  };
+  }
+  if (unsubscribes.size === 0) done();
   try {
-    await Promise.all(source.prefixes!.map((p) => watchOne(p).catch(fail)));
+    await finished;
   } finally {
-    clearTimeout(timer);
+    signal.removeEventListener('abort', done);
+    clearInterval(heartbeat);
+    for (const unsubscribe of unsubscribes.values()) unsubscribe();
+    unsubscribes.clear();
+    if (!response.writableEnded) response.end();
   }
 }

@@ -1,4 +1,4 @@
-import type { MalformedEntry, ServiceInstanceView, ServicesView } from '@etcd-patterns/console-contract';
+import type { LeaseReadingView, MalformedEntry, ServiceInstanceView, ServicesView } from '@etcd-patterns/console-contract';
 import { decodeInstance, normalizePrefix } from '@etcd-patterns/discovery';
 import { prefixRangeEnd, toKeyValue, type Etcd3, type KeyValue } from '@etcd-patterns/etcd';
 import { consoleEtcdError } from './api-error';
@@ -37,6 +37,67 @@ export function displayText(value: Buffer, maxChars = 4096): string {
   return escaped.length > maxChars ? `${escaped.slice(0, maxChars)}… (${value.length} bytes)` : escaped;
 }
 
+/** One key under the registry prefix, decoded: an instance (without its TTL yet) or a malformed entry. */
+export type RegistryEntry =
+  | { readonly kind: 'instance'; readonly kv: KeyValue; readonly view: Omit<ServiceInstanceView, 'ttlSeconds' | 'grantedTtlSeconds' | 'readAt'> }
+  | { readonly kind: 'malformed'; readonly kv: KeyValue; readonly entry: MalformedEntry };
+
+/**
+ * Decodes one key under `root` (normalized, no trailing slash) like the discovery library does
+ * (Go naming layout `<root>/<service>/<address>`); anything else is a {@link MalformedEntry} with
+ * the reason. `since` comes from metadata `registeredAt`, else from `firstSeen` (at `now`).
+ */
+export function decodeRegistryEntry(root: string, kv: KeyValue, firstSeen: FirstSeen, now: string): RegistryEntry {
+  const rest = kv.key.slice(root.length + 1);
+  const slash = rest.indexOf('/');
+  const service = slash > 0 ? rest.slice(0, slash) : '';
+  let instance;
+  try {
+    if (!service) throw new Error('the key has no <service>/<address> part');
+    instance = decodeInstance(service, `${root}/${service}/`, kv);
+  } catch (error) {
+    const reason = error instanceof Error ? error.message.replace(`${kv.key}: `, '') : String(error);
+    return { kind: 'malformed', kv, entry: { key: kv.key, value: displayText(kv.value), reason, modRevision: kv.modRevision } };
+  }
+  const metadata = instance.metadata as Record<string, unknown>;
+  const registeredAt = typeof metadata['registeredAt'] === 'string' ? metadata['registeredAt'] : undefined;
+  return {
+    kind: 'instance',
+    kv,
+    view: {
+      key: kv.key,
+      service: instance.service,
+      address: instance.address,
+      ...(typeof metadata['version'] === 'string' ? { version: metadata['version'] } : {}),
+      ...(typeof metadata['zone'] === 'string' ? { zone: metadata['zone'] } : {}),
+      ...(typeof metadata['weight'] === 'number' ? { weight: metadata['weight'] } : {}),
+      metadata,
+      leaseId: leaseHex(kv.lease),
+      createRevision: kv.createRevision,
+      modRevision: kv.modRevision,
+      since: registeredAt ?? firstSeen.mark(kv.key, kv.createRevision, now),
+    },
+  };
+}
+
+/** An instance with its lease's TTL reading (none: no lease, or it expired meanwhile). */
+export function withTtl(view: Extract<RegistryEntry, { kind: 'instance' }>['view'], ttl: LeaseReadingView | undefined, readAt: string): ServiceInstanceView {
+  return { ...view, ...(ttl ? { ttlSeconds: ttl.ttlSeconds, grantedTtlSeconds: ttl.grantedTtlSeconds } : {}), readAt: ttl?.readAt ?? readAt };
+}
+
+/**
+ * The TTL reading of each distinct lease (decimal ids; `'0'` and expired leases left out), keyed
+ * by decimal id.
+ * @throws {EtcdPatternsError} when etcd refuses or does not answer.
+ */
+export async function leaseReadings(client: Etcd3, leases: Iterable<string>): Promise<Map<string, LeaseReadingView>> {
+  const ttls = await leaseTtls(client, leases);
+  const readAt = new Date().toISOString();
+  const out = new Map<string, LeaseReadingView>();
+  for (const [id, ttl] of ttls) out.set(id, { id: leaseHex(id), ttlSeconds: ttl.ttlSeconds, grantedTtlSeconds: ttl.grantedTtlSeconds, readAt });
+  return out;
+}
+
 /**
  * Every key under the registry prefix: valid instances (Go naming layout
  * `<prefix>/<service>/<address>`, decoded like the discovery library does) with their lease's
@@ -54,41 +115,14 @@ export async function servicesView(client: Etcd3, registryPrefix: string, firstS
   }
   const readAt = new Date().toISOString();
   const kvs = res.kvs.map(toKeyValue);
-  const decoded: Array<{ kv: KeyValue; instance: ReturnType<typeof decodeInstance> }> = [];
-  const malformed: MalformedEntry[] = [];
-  for (const kv of kvs) {
-    const rest = kv.key.slice(root.length + 1);
-    const slash = rest.indexOf('/');
-    const service = slash > 0 ? rest.slice(0, slash) : '';
-    try {
-      if (!service) throw new Error('the key has no <service>/<address> part');
-      decoded.push({ kv, instance: decodeInstance(service, `${root}/${service}/`, kv) });
-    } catch (error) {
-      const reason = error instanceof Error ? error.message.replace(`${kv.key}: `, '') : String(error);
-      malformed.push({ key: kv.key, value: displayText(kv.value), reason, modRevision: kv.modRevision });
-    }
-  }
-  const ttls = await leaseTtls(client, decoded.map((d) => d.kv.lease));
+  const entries = kvs.map((kv) => decodeRegistryEntry(root, kv, firstSeen, readAt));
+  const readings = await leaseReadings(client, entries.filter((e) => e.kind === 'instance').map((e) => e.kv.lease));
   firstSeen.retain(kvs);
-  const instances = decoded.map(({ kv, instance }): ServiceInstanceView => {
-    const metadata = instance.metadata as Record<string, unknown>;
-    const ttl = ttls.get(kv.lease);
-    const registeredAt = typeof metadata['registeredAt'] === 'string' ? metadata['registeredAt'] : undefined;
-    return {
-      key: kv.key,
-      service: instance.service,
-      address: instance.address,
-      ...(typeof metadata['version'] === 'string' ? { version: metadata['version'] } : {}),
-      ...(typeof metadata['zone'] === 'string' ? { zone: metadata['zone'] } : {}),
-      ...(typeof metadata['weight'] === 'number' ? { weight: metadata['weight'] } : {}),
-      metadata,
-      leaseId: leaseHex(kv.lease),
-      ...(ttl ? { ttlSeconds: ttl.ttlSeconds, grantedTtlSeconds: ttl.grantedTtlSeconds } : {}),
-      readAt,
-      createRevision: kv.createRevision,
-      modRevision: kv.modRevision,
-      since: registeredAt ?? firstSeen.mark(kv.key, kv.createRevision, readAt),
-    };
-  });
-  return { revision: Number(res.header.revision), prefix: `${root}/`, instances, malformed };
+  return {
+    revision: Number(res.header.revision),
+    prefix: `${root}/`,
+    instances: entries.flatMap((e) => (e.kind === 'instance' ? [withTtl(e.view, readings.get(e.kv.lease), readAt)] : [])),
+    malformed: entries.flatMap((e) => (e.kind === 'malformed' ? [e.entry] : [])),
+    leases: [...readings.values()],
+  };
 }

@@ -1,3 +1,4 @@
+import { MAX_MULTIPLEXED_STREAMS } from '@etcd-patterns/console-contract';
 import { z } from 'zod';
 
 /** Parses `value` with `schema`; a `ZodError` becomes a 400 with one issue per field. */
@@ -91,6 +92,26 @@ export const traceParams = z.object({ traceId: z.string().regex(/^[0-9a-fA-F]{32
 
 export const streamParams = z.object({ stream: z.enum(['services', 'locks', 'config', 'keys', 'cluster']) });
 export const streamQuery = z.object({ prefix: queryParam(z.string().max(4096)).default('') });
+
+/** A multiplexed stream id: a stream name, or `keys:<prefix>`. */
+const streamId = z.union([z.enum(['services', 'locks', 'config', 'cluster']), z.string().regex(/^keys:/, 'must be services, locks, config, cluster or keys:<prefix>').max(4096 + 5)]);
+
+/** `GET /api/events?streams=["services","keys:/app/"]`. */
+export const multiplexQuery = z.object({
+  streams: queryParam(
+    z
+      .string()
+      .transform((text, ctx) => {
+        try {
+          return JSON.parse(text) as unknown;
+        } catch {
+          ctx.addIssue({ code: 'custom', message: 'must be a JSON array of stream ids' });
+          return z.NEVER;
+        }
+      })
+      .pipe(z.array(streamId, { error: 'must be a JSON array of stream ids' }).min(1).max(MAX_MULTIPLEXED_STREAMS)),
+  ),
+});
 
 export const demoMemberParams = z.object({ name: z.string().min(1).max(64), action: z.enum(['pause', 'resume', 'kill', 'start']) });
 export const demoAppParams = z.object({ id: z.string().min(1).max(64), action: z.enum(['kill', 'start']) });

@@ -13,8 +13,10 @@
  * - Session: `POST /api/session` sets an HttpOnly, SameSite=Strict cookie `ep_session` and returns
  *   a `csrfToken`; every non-GET request must send it in the `x-csrf-token` header.
  * - Live views: `GET /api/events/<stream>` is Server-Sent Events; each event's `data` is JSON of
- *   {@link LiveEvent}. The first event is a full `snapshot`, then `changes`. Browsers reconnect
- *   by themselves (EventSource); every reconnect starts with a new snapshot.
+ *   {@link LiveEvent}. The first event is a full `snapshot`, then `changes`, each carrying only
+ *   the delta (see {@link LiveDelta}). `GET /api/events?streams=[...]` multiplexes several
+ *   streams in one connection ({@link LiveEnvelope}). Browsers reconnect by themselves
+ *   (EventSource); every reconnect starts with a new snapshot.
  */
 
 /** `GET /api/...` error body. */
@@ -94,12 +96,28 @@ export interface MalformedEntry {
   readonly modRevision: number;
 }
 
+/**
+ * The latest TTL reading of a lease that instances are registered with. Instances carry the
+ * reading taken when they were read; live streams refresh these readings (every ~10 s) without
+ * re-sending the instances, so a count-down prefers the lease's reading when it is newer.
+ */
+export interface LeaseReadingView {
+  /** Lease id in hex. */
+  readonly id: string;
+  readonly ttlSeconds: number;
+  readonly grantedTtlSeconds: number;
+  /** ISO time the TTL was read. */
+  readonly readAt: string;
+}
+
 /** `GET /api/services` and the `services` stream's snapshot. */
 export interface ServicesView {
   readonly revision: number;
   readonly prefix: string;
   readonly instances: readonly ServiceInstanceView[];
   readonly malformed: readonly MalformedEntry[];
+  /** One reading per lease in use. */
+  readonly leases: readonly LeaseReadingView[];
 }
 
 // ---------------------------------------------------------------- config
@@ -398,16 +416,78 @@ export interface TraceDetailView {
 /**
  * Names of the live streams under `/api/events/`. `keys` takes `?prefix=` (its data is the first
  * page of {@link KeyListView}). `cluster` sends a new `snapshot` every 2 s instead of `changes`;
- * the others send `changes` (with a fresh `data`) for each batch of changes within ~50 ms. A
- * comment line every 15 s keeps the stream open; `error` ends it.
+ * the others send `changes` with a {@link LiveDelta} as soon as etcd reports a change (changes
+ * that arrive while one is being prepared go out together). A comment line every 15 s keeps the
+ * stream open; `error` ends it.
+ *
+ * The console keeps one watch and one in-memory view per stream (and prefix) per etcd client,
+ * shared by every stream of that client: with etcd auth on each session has its own client (so
+ * nothing crosses users), with auth off every session shares the credential-less one.
  */
 export type LiveStream = 'services' | 'locks' | 'config' | 'keys' | 'cluster';
 
-/** One Server-Sent Event's data. */
+/** One change etcd reported. */
+export interface LiveChange {
+  readonly kind: 'put' | 'delete';
+  readonly key: string;
+  readonly modRevision: number;
+}
+
+/** What changed in one collection of a view: items to add or replace (by id), ids to remove. */
+export interface LiveCollectionDelta<T = unknown> {
+  readonly upsert: readonly T[];
+  readonly remove: readonly string[];
+}
+
+/**
+ * The difference between a stream's view before and after a `changes` event: per collection of
+ * the snapshot (named in {@link LIVE_COLLECTIONS}), the items added or replaced and the ids
+ * removed; and the other top-level fields of the snapshot that changed (`fields`, `null`: gone). A client
+ * applies it to its copy of the snapshot: remove, then upsert (replace by id, append new ones),
+ * then keep the collection ordered by id (code-unit order, as etcd orders keys), and set the
+ * snapshot's `revision` to the event's. Malformed registry entries are a collection of their
+ * own: a key that stops being a valid instance moves from `instances` to `malformed`.
+ */
+export interface LiveDelta {
+  readonly collections: Readonly<Record<string, LiveCollectionDelta>>;
+  readonly fields?: Readonly<Record<string, unknown>>;
+}
+
+/**
+ * The collections of each delta-sending stream's snapshot and the field that identifies an item
+ * (`''`: the item is a string and its own id).
+ */
+export const LIVE_COLLECTIONS: Readonly<Record<Exclude<LiveStream, 'cluster'>, Readonly<Record<string, string>>>> = {
+  services: { instances: 'key', malformed: 'key', leases: 'id' },
+  locks: { locks: 'name', elections: 'name' },
+  config: { namespaces: 'namespace' },
+  keys: { keys: 'key', children: '' },
+};
+
+/**
+ * One Server-Sent Event's data. `snapshot` comes first, and again after the server lost track
+ * (its watch was compacted away): it replaces the client's copy. `changes` lists what etcd
+ * reported and the resulting `delta` (a `revision` below the client's copy's is stale and
+ * can be skipped). A `changes` without `delta` asks the client to refetch. `error` ends the stream.
+ */
 export type LiveEvent<Snapshot> =
   | { readonly type: 'snapshot'; readonly revision: number; readonly data: Snapshot }
-  | { readonly type: 'changes'; readonly revision: number; readonly changes: ReadonlyArray<{ readonly kind: 'put' | 'delete'; readonly key: string; readonly modRevision: number }>; readonly data?: Snapshot }
+  | { readonly type: 'changes'; readonly revision: number; readonly changes: readonly LiveChange[]; readonly delta?: LiveDelta }
   | { readonly type: 'error'; readonly code: string; readonly message: string };
+
+/**
+ * `GET /api/events?streams=<JSON array of stream ids>`: several live streams over one
+ * connection (a browser allows only 6 HTTP/1.1 connections per host, shared by all its tabs).
+ * A stream id is a {@link LiveStream} name, or `keys:<prefix>`. Each event's data is one
+ * envelope; an `error` ends that stream only. At most {@link MAX_MULTIPLEXED_STREAMS} ids.
+ */
+export interface LiveEnvelope {
+  readonly stream: string;
+  readonly event: LiveEvent<unknown>;
+}
+
+/** Streams one multiplexed connection may carry. */
+export const MAX_MULTIPLEXED_STREAMS = 32;
 
 // ---------------------------------------------------------------- demo controls
 

@@ -337,6 +337,36 @@ describe('ops console in Chromium (real apps, 3-member etcd)', () => {
     expect(after.mod_revision).toBe(before.mod_revision);
   });
 
+  it('keeps 8 more tabs of the same browser live (one shared connection, not one per tab), updates reaching the last', async () => {
+    // Chromium allows 6 HTTP/1.1 connections per host for all tabs of a browser; with one
+    // EventSource per tab the 7th tab never loaded. Services, locks, config and cluster each hold a stream.
+    const sections = ['services', 'locks', 'config', 'cluster', 'services', 'locks', 'config', 'services'];
+    const tabs: Page[] = [];
+    try {
+      for (const section of sections) {
+        const tab = await newPage(context);
+        tabs.push(tab);
+        await tab.goto(`${consoleUrl}/#/${section}`);
+        await tab.getByTestId(`page-${section}`).waitFor({ timeout: UI_TIMEOUT_MS });
+      }
+      for (const [i, tab] of tabs.entries()) {
+        await until(`tab ${i + 1} (${sections[i]}) live`, async () => (await tab.getByTestId('live-status').getAttribute('data-status')) === 'live');
+      }
+      const last = tabs.at(-1)!;
+      const address = '127.0.0.1:65001';
+      await client.put(`/services/e2e-tabs/${address}`).value(JSON.stringify({ Op: 0, Addr: address, Metadata: { version: '9.9.9' } }));
+      const row = last.locator(`[data-testid="service-row"][data-service="e2e-tabs"][data-address="${address}"]`);
+      await row.waitFor({ timeout: UI_TIMEOUT_MS });
+      await shot('12-ninth-tab-live', last);
+      // A request of the last tab still gets a connection too.
+      expect(await last.evaluate(async () => (await fetch('/api/services')).status)).toBe(200);
+      await client.delete().key(`/services/e2e-tabs/${address}`);
+      await row.waitFor({ state: 'detached', timeout: UI_TIMEOUT_MS });
+    } finally {
+      for (const tab of tabs) await tab.close();
+    }
+  });
+
   it('renders every page (screenshots kept under tmp/console-e2e/)', async () => {
     for (const section of ['services', 'config', 'locks', 'cluster', 'keys', 'leases', 'access', 'traces']) {
       await open(`#/${section}`);

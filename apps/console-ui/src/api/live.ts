@@ -1,21 +1,24 @@
-// Live views: Server-Sent Events from `/api/events/<stream>`, applied once per animation frame.
+// Live views: Server-Sent Events, applied once per animation frame.
 //
-// Every event is parsed and buffered as it arrives; nothing touches React state until the next
-// `requestAnimationFrame`, which applies the newest snapshot (later ones replace earlier ones),
-// hands all buffered changes over in one call and refetches at most once. A burst of 1,000
-// change events therefore costs one render, not 1,000. In a background tab the browser pauses
-// animation frames: the buffer keeps only the newest snapshot and the last MAX_BUFFERED_CHANGES
-// changes, and is applied when the tab is shown again.
-import type { LiveEvent, LiveStream } from '@etcd-patterns/console-contract';
+// Events come from the browser's one multiplexed live connection (live-hub.ts: a SharedWorker
+// shared by every tab, so tabs never run out of the browser's 6 connections per host). Every
+// event is buffered as it arrives; nothing touches React state until the next
+// `requestAnimationFrame`, which applies the newest snapshot and every delta after it to the
+// react-query entry in one `setQueryData`, hands all buffered changes over in one call and
+// refetches at most once. A burst of 1,000 change events therefore costs one render, not 1,000.
+// In a background tab the browser pauses animation frames: the buffer keeps only the newest
+// snapshot, the deltas after it, and the last MAX_BUFFERED_CHANGES changes, and is applied when
+// the tab is shown again.
+import type { LiveChange as ContractChange, LiveDelta, LiveStream } from '@etcd-patterns/console-contract';
 import { useQueryClient, type QueryKey } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
-import { apiUrl } from './client';
+import { applyLiveDelta, collectionsOf, mergeLiveDeltas } from './live-delta';
+import { subscribeLive } from './live-hub';
+import type { LiveStatus } from './live-mux';
 
 /** One change of a `changes` event. */
-export type LiveChange = Extract<LiveEvent<unknown>, { type: 'changes' }>['changes'][number];
-
-/** Connection state shown next to live views. */
-export type LiveStatus = 'connecting' | 'live' | 'reconnecting' | 'closed' | 'off';
+export type LiveChange = ContractChange;
+export type { LiveStatus };
 
 export interface LiveState {
   readonly status: LiveStatus;
@@ -34,7 +37,7 @@ export interface LiveStreamOptions<S> {
   readonly params?: Record<string, string | undefined>;
   /** Default true; false closes the stream. */
   readonly enabled?: boolean;
-  /** The react-query entry that snapshots replace (`setQueryData`). */
+  /** The react-query entry that snapshots replace and deltas update (`setQueryData`). */
   readonly queryKey?: QueryKey;
   /** Accepts a snapshot's `data` for `queryKey`; without it, snapshots only trigger a refetch. */
   readonly isSnapshot?: (data: unknown) => data is S;
@@ -52,23 +55,34 @@ const MAX_BUFFERED_CHANGES = 5000;
 /** A stream sending only changes refetches at most this often. */
 const REFETCH_INTERVAL_MS = 750;
 
-function isLiveEvent(value: unknown): value is LiveEvent<unknown> {
-  if (typeof value !== 'object' || value === null) return false;
-  const type = (value as { type?: unknown }).type;
-  return type === 'snapshot' || type === 'changes' || type === 'error';
+/** The live stream id of a stream and its parameters (`keys:<prefix>`). */
+export function liveStreamId(stream: LiveStream, params: Record<string, string | undefined> = {}): string {
+  return stream === 'keys' ? `keys:${params['prefix'] ?? ''}` : stream;
 }
 
 /**
- * Subscribes to a live stream while mounted. Snapshots replace the data of `queryKey`, changes
- * without data refetch the `refetch` queries (throttled), and `onChanges` gets every change. The
- * browser's EventSource reconnects by itself; every reconnect starts with a new snapshot.
+ * A react-query `structuralSharing` that keeps the cached view when a fetched one is older (a
+ * lower `revision`) than what live deltas have already made of it: a slow `GET` must not undo
+ * them, since deltas are never re-sent.
+ */
+export function keepNewerRevision(old: unknown, next: unknown): unknown {
+  const revisionOf = (value: unknown): number => (typeof value === 'object' && value !== null && typeof (value as { revision?: unknown }).revision === 'number' ? (value as { revision: number }).revision : -1);
+  return old !== undefined && revisionOf(old) > revisionOf(next) ? old : next;
+}
+
+/**
+ * Subscribes to a live stream while mounted. Snapshots replace the data of `queryKey` and deltas
+ * update it; a delta that cannot be applied (no data yet, or data of another shape) refetches the
+ * `refetch` queries (throttled), and `onChanges` gets every change. The connection reconnects
+ * by itself; every reconnect starts with a new snapshot.
  */
 export function useLiveStream<S>(options: LiveStreamOptions<S>): LiveState {
   const queryClient = useQueryClient();
   const latest = useRef(options);
   latest.current = options;
   const enabled = options.enabled ?? true;
-  const url = apiUrl(`/events/${options.stream}`, options.params ?? {});
+  const id = liveStreamId(options.stream, options.params);
+  const spec = collectionsOf(options.stream);
   const [state, setState] = useState<LiveState>({ status: enabled ? 'connecting' : 'off', revision: 0, changeCount: 0 });
 
   useEffect(() => {
@@ -77,12 +91,12 @@ export function useLiveStream<S>(options: LiveStreamOptions<S>): LiveState {
       return;
     }
     setState({ status: 'connecting', revision: 0, changeCount: 0 });
-    const source = new EventSource(url);
     let frame = 0;
     let refetchTimer = 0;
     let lastRefetchAt = 0;
-    // The buffer of one frame.
-    let snapshot: { data: unknown; hasData: boolean } | undefined;
+    // The buffer of one frame: the newest snapshot, and the deltas after it, in order.
+    let snapshot: { data: unknown } | undefined;
+    let deltas: Array<{ delta: LiveDelta; revision: number }> = [];
     let changes: LiveChange[] = [];
     let revision = 0;
     let error: LiveState['error'];
@@ -111,11 +125,27 @@ export function useLiveStream<S>(options: LiveStreamOptions<S>): LiveState {
       const current = latest.current;
       const batch = changes;
       changes = [];
-      if (snapshot) {
-        const { data, hasData } = snapshot;
-        snapshot = undefined;
-        if (hasData && current.queryKey && current.isSnapshot?.(data)) queryClient.setQueryData(current.queryKey, data);
-        else needRefetch = true;
+      const base = snapshot;
+      const pendingDeltas = deltas;
+      snapshot = undefined;
+      deltas = [];
+      if (base || pendingDeltas.length > 0) {
+        if (!current.queryKey || !spec) {
+          if (base && current.queryKey && current.isSnapshot?.(base.data)) queryClient.setQueryData(current.queryKey, base.data);
+          else needRefetch = true;
+        } else {
+          let data: unknown = base ? (current.isSnapshot?.(base.data) ? base.data : undefined) : queryClient.getQueryData(current.queryKey);
+          if (base && data === undefined) needRefetch = true;
+          if (data !== undefined) {
+            // Deltas below the data's revision are in it already (a GET that came later).
+            const dataRevision = (data as { revision?: number }).revision ?? 0;
+            const fresh = pendingDeltas.filter((d) => d.revision >= dataRevision);
+            if (fresh.length > 0) data = applyLiveDelta(data, mergeLiveDeltas(fresh.map((d) => d.delta), spec), fresh.at(-1)!.revision, spec);
+          }
+          if (data === undefined) needRefetch = true;
+          // A delta's revision is never below the snapshot's: set even if a GET got there first.
+          else queryClient.setQueryData(current.queryKey, data);
+        }
       }
       if (needRefetch) for (const key of current.refetch ?? []) refetchKeys.add(key);
       if (changed) for (const key of current.refetchOnChanges ?? []) refetchKeys.add(key);
@@ -139,56 +169,39 @@ export function useLiveStream<S>(options: LiveStreamOptions<S>): LiveState {
       if (!frame) frame = window.requestAnimationFrame(flush);
     };
 
-    const onMessage = (message: MessageEvent<string>): void => {
-      let event: unknown;
-      try {
-        event = JSON.parse(message.data);
-      } catch {
-        return;
-      }
-      if (!isLiveEvent(event)) return;
-      if (event.type === 'error') {
-        error = { code: event.code, message: event.message };
-      } else {
-        revision = Math.max(revision, event.revision);
-        if (event.type === 'snapshot') {
-          snapshot = { data: event.data, hasData: true };
-          sawSnapshot = true;
+    const unsubscribe = subscribeLive(id, {
+      event: (event) => {
+        if (event.type === 'error') {
+          error = { code: event.code, message: event.message };
         } else {
-          if (event.data !== undefined) snapshot = { data: event.data, hasData: true };
-          else needRefetch = true;
-          changed = true;
-          changes.push(...event.changes);
-          if (changes.length > MAX_BUFFERED_CHANGES) changes = changes.slice(-MAX_BUFFERED_CHANGES);
+          revision = Math.max(revision, event.revision);
+          if (event.type === 'snapshot') {
+            snapshot = { data: event.data };
+            deltas = [];
+            sawSnapshot = true;
+          } else {
+            if (event.delta !== undefined) deltas.push({ delta: event.delta, revision: event.revision });
+            else needRefetch = true;
+            changed = true;
+            changes.push(...event.changes);
+            if (changes.length > MAX_BUFFERED_CHANGES) changes = changes.slice(-MAX_BUFFERED_CHANGES);
+          }
         }
-      }
-      schedule();
-    };
-    const onError = (event: Event): void => {
-      // A named `error` event with data is the stream's own error report; otherwise the connection dropped.
-      if (event instanceof MessageEvent && typeof event.data === 'string') {
-        onMessage(event as MessageEvent<string>);
-        return;
-      }
-      statusNow = source.readyState === EventSource.CLOSED ? 'closed' : 'reconnecting';
-      // A closed stream may mean the session ended: let the session query find out.
-      if (statusNow === 'closed') void queryClient.invalidateQueries({ queryKey: ['session'] });
-      schedule();
-    };
-    const onOpen = (): void => {
-      statusNow = 'live';
-      schedule();
-    };
-    source.addEventListener('open', onOpen);
-    source.addEventListener('error', onError);
-    // The contract sends unnamed events; named `snapshot`/`changes` events are accepted too.
-    for (const name of ['message', 'snapshot', 'changes']) source.addEventListener(name, onMessage as EventListener);
+        schedule();
+      },
+      status: (status) => {
+        statusNow = status;
+        // A closed stream may mean the session ended: let the session query find out.
+        if (status === 'closed') void queryClient.invalidateQueries({ queryKey: ['session'] });
+        schedule();
+      },
+    });
     return () => {
-      source.close();
+      unsubscribe();
       if (frame) window.cancelAnimationFrame(frame);
       if (refetchTimer) window.clearTimeout(refetchTimer);
     };
-  }, [url, enabled, queryClient]);
+  }, [id, spec, enabled, queryClient]);
 
   return state;
 }

@@ -162,7 +162,20 @@ function RowInner<T>({ row, columns, attributes, selected, onClick }: RowProps<T
   );
 }
 
-const Row = memo(RowInner) as typeof RowInner;
+/** Same attributes by value: `rowAttributes` makes a new object on every render. */
+function sameAttributes(a: RowAttributes | undefined, b: RowAttributes | undefined): boolean {
+  if (a === b) return true;
+  if (!a || !b) return false;
+  const keys = Object.keys(a) as Array<keyof RowAttributes>;
+  return keys.length === Object.keys(b).length && keys.every((key) => a[key] === b[key]);
+}
+
+// A live update re-renders the table: only rows whose data changed should re-render (a row is
+// replaced by a new object exactly when it changed).
+const Row = memo(
+  RowInner,
+  (before, after) => before.row === after.row && before.columns === after.columns && before.selected === after.selected && before.onClick === after.onClick && sameAttributes(before.attributes, after.attributes),
+) as typeof RowInner;
 
 /** See {@link DataTableProps}. */
 export const DataTable = DataTableInner;

@@ -6,7 +6,7 @@ import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useEffect, useMemo, useState } from 'react';
 import { useApi } from '../api/api-context';
 import { ApiRequestError, isApiError } from '../api/client';
-import { useLiveStream } from '../api/live';
+import { keepNewerRevision, useLiveStream } from '../api/live';
 import { queryKeys } from '../api/query-keys';
 import { ConfirmDialog } from '../components/confirm-dialog';
 import { DataTable, type Column } from '../components/data-table';
@@ -36,7 +36,7 @@ function nsPath(namespace: string): string {
 
 export function ConfigPage({ namespace }: { namespace: string | undefined }) {
   const api = useApi();
-  const namespaces = useQuery({ queryKey: queryKeys.configNamespaces, queryFn: ({ signal }) => api.get<ConfigNamespacesView>('/config', { signal }) });
+  const namespaces = useQuery({ queryKey: queryKeys.configNamespaces, queryFn: ({ signal }) => api.get<ConfigNamespacesView>('/config', { signal }), structuralSharing: keepNewerRevision });
   const live = useLiveStream({ stream: 'config', queryKey: queryKeys.configNamespaces, isSnapshot: isNamespacesView, refetch: [queryKeys.configNamespaces], refetchOnChanges: [queryKeys.configNamespaceAll] });
   const list = namespaces.data?.namespaces ?? [];
 

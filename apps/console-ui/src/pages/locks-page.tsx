@@ -4,7 +4,7 @@ import type { ElectionView, LockView, LocksView, OwnerKeyView } from '@etcd-patt
 import { useQuery } from '@tanstack/react-query';
 import { useMemo, useState } from 'react';
 import { useApi } from '../api/api-context';
-import { useLiveStream } from '../api/live';
+import { keepNewerRevision, useLiveStream } from '../api/live';
 import { queryKeys } from '../api/query-keys';
 import { ErrorBox } from '../components/error-box';
 import { Badge, Clip, Countdown, EmptyState, Loading, PageHeader, Since } from '../components/ui';
@@ -16,7 +16,7 @@ function isLocksView(data: unknown): data is LocksView {
 
 export function LocksPage() {
   const api = useApi();
-  const locks = useQuery({ queryKey: queryKeys.locks, queryFn: ({ signal }) => api.get<LocksView>('/locks', { signal }) });
+  const locks = useQuery({ queryKey: queryKeys.locks, queryFn: ({ signal }) => api.get<LocksView>('/locks', { signal }), structuralSharing: keepNewerRevision });
   const live = useLiveStream({ stream: 'locks', queryKey: queryKeys.locks, isSnapshot: isLocksView, refetch: [queryKeys.locks] });
   const [search, setSearch] = useState('');
   const data = locks.data;
