@@ -173,7 +173,8 @@ async function historyListing(ctx: ScaleContext, bytes: number): Promise<ScalePo
   const rawMs: number[] = [];
   const prefix = Buffer.from(ns.historyPrefix);
   const recordBytes = JSON.stringify(template).length;
-  // The reference: the same records read raw, in pages of at most 3 MiB (gRPC's 4 MiB limit).
+  // The reference: the same records read raw, in pages of at most 3 MiB (gRPC's 4 MiB limit),
+  // ascending (etcd reads the whole rest of the range for each descending page).
   const page = Math.max(1, Math.floor((3 * 1024 * 1024) / recordBytes));
   let listed = 0;
   for (let r = 0; r < rounds; r++) {
@@ -186,13 +187,14 @@ async function historyListing(ctx: ScaleContext, bytes: number): Promise<ScalePo
       oursMs.push(Number.NaN);
     }
     start = nowMs();
-    let end = prefixRangeEnd(prefix);
+    const end = prefixRangeEnd(prefix);
+    let from = prefix;
     let n = 0;
     for (;;) {
-      const res = await reader.kv.range({ key: prefix, range_end: end, sort_order: 'Descend', sort_target: 'Key', limit: page });
+      const res = await reader.kv.range({ key: from, range_end: end, limit: page });
       n += res.kvs.length;
       if (!res.more || res.kvs.length === 0) break;
-      end = res.kvs[res.kvs.length - 1]!.key;
+      from = Buffer.concat([res.kvs[res.kvs.length - 1]!.key, Buffer.from([0])]);
     }
     rawMs.push(nowMs() - start);
     if (n !== versions) throw new Error(`raw read found ${n} history records, expected ${versions}`);

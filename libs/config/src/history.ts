@@ -23,6 +23,10 @@ const MAX_PAGE = 1000;
  * compaction). An empty list when nothing was published. Read in pages of at most about 3 MiB
  * (gRPC's 4 MiB response limit), so any number of versions of any size can be listed; each page
  * is a separate read, so a version published or pruned meanwhile may or may not be listed.
+ *
+ * Without `limit` the pages are read oldest first and the list reversed: etcd sorts a
+ * descending range in memory after reading the whole range, so descending pages would read
+ * the rest of the history once per page; ascending ones read each record once.
  * @throws {ConfigError} `CONFIG_CORRUPT`; `ETCD_*` errors from etcd.
  */
 export async function listVersions(options: ListVersionsOptions): Promise<ConfigVersionInfo[]> {
@@ -30,15 +34,18 @@ export async function listVersions(options: ListVersionsOptions): Promise<Config
   const ns = ConfigNamespace.parse(options.namespace, options.root);
   const prefix = Buffer.from(ns.historyPrefix);
   const wanted = options.limit ?? 0;
+  const newestFirst = wanted > 0;
   const out: ConfigVersionInfo[] = [];
+  // The range still to read: [start, end).
+  let start = prefix;
   let end = prefixRangeEnd(prefix);
   let page = FIRST_PAGE;
   for (;;) {
     throwIfAborted(options.signal);
-    const limit = wanted > 0 ? Math.min(page, wanted - out.length) : page;
+    const limit = newestFirst ? Math.min(page, wanted - out.length) : page;
     let res;
     try {
-      res = await options.client.kv.range({ key: prefix, range_end: end, sort_order: 'Descend', sort_target: 'Key', limit });
+      res = await options.client.kv.range({ key: start, range_end: end, limit, ...(newestFirst ? { sort_order: 'Descend', sort_target: 'Key' } : {}) });
     } catch (error) {
       const e = toEtcdError(error, `listing the versions of ${ns.name}`);
       if (e.code === 'ETCD_RESPONSE_TOO_LARGE' && limit > 1) {
@@ -53,8 +60,10 @@ export async function listVersions(options: ListVersionsOptions): Promise<Config
       bytes += kv.value.length;
       out.push(decodeHistoryInfo(kv.value, kv.key, kv.modRevision));
     }
-    if (!res.more || res.kvs.length === 0 || (wanted > 0 && out.length >= wanted)) return out;
-    end = res.kvs[res.kvs.length - 1]!.key; // exclusive: the next page starts below it
+    if (!res.more || res.kvs.length === 0 || (newestFirst && out.length >= wanted)) return newestFirst ? out : out.reverse();
+    const last = res.kvs[res.kvs.length - 1]!.key;
+    if (newestFirst) end = last; // exclusive: the next page starts below it
+    else start = Buffer.concat([last, Buffer.from([0])]); // the next key after it
     page = Math.max(1, Math.min(MAX_PAGE, Math.floor(PAGE_BYTES / Math.max(1, bytes / res.kvs.length))));
   }
 }

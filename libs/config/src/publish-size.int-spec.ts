@@ -96,6 +96,15 @@ describe('publish at and past etcd request size limit (real etcd)', () => {
       expect((await listVersions({ client, namespace, limit: 3 })).map((v) => v.version)).toEqual([10, 9, 8]);
     });
 
+    it('lists many small versions across page boundaries, newest first, with and without a limit', async () => {
+      const namespace = 'size/many';
+      for (let v = 1; v <= 40; v++) await publish({ client, namespace, document: { v }, author: 'test' });
+      const all = Array.from({ length: 40 }, (_, i) => 40 - i);
+      expect((await listVersions({ client, namespace })).map((v) => v.version)).toEqual(all);
+      expect((await listVersions({ client, namespace, limit: 20 })).map((v) => v.version)).toEqual(all.slice(0, 20));
+      expect((await listVersions({ client, namespace, limit: 100 })).map((v) => v.version)).toEqual(all);
+    });
+
     it('uses a lower maxRequestBytes when told the server limit', async () => {
       const counts = countTxns(client);
       const refused = publish({ client, namespace: 'size/option', document: documentOf(40_000), author: 'test', maxRequestBytes: 64 * 1024 });

@@ -62,13 +62,34 @@ export function decodeHistory(value: Buffer, key: string, revision: number): Con
   return { ...(record as Omit<ConfigVersion, 'revision'>), revision };
 }
 
+// `encodeHistory` writes the meta fields first and `document` last. Inside a JSON string a quote
+// is always escaped, so `,"document":` can only be structure, and cut there one `}` closes the
+// text only if the cut is at the top level: that head holds exactly the meta fields.
+const DOCUMENT_FIELD = Buffer.from(',"document":');
+
 /**
- * Reads a history record's meta fields only (what {@link listVersions} returns): the document
- * is parsed as JSON but not validated, which costs a fraction of {@link decodeHistory} on big
- * documents. @throws {ConfigError} `CONFIG_CORRUPT`.
+ * Reads a history record's meta fields only (what {@link listVersions} returns). For a record in
+ * the layout {@link encodeHistory} writes, only the text before the document is parsed (about a
+ * third of the cost at 1 KiB, far less for big documents); any other layout is parsed whole.
+ * The document itself is not checked here: {@link decodeHistory} does that when it is read.
+ * @throws {ConfigError} `CONFIG_CORRUPT` when the meta fields are missing or malformed.
  */
 export function decodeHistoryInfo(value: Buffer, key: string, revision: number): ConfigVersionInfo {
+  const at = value.indexOf(DOCUMENT_FIELD);
+  if (at > 0) {
+    const head = parseOrUndefined(`${value.toString('utf8', 0, at)}}`);
+    const parsed = head === undefined ? undefined : metaSchema.safeParse(head);
+    if (parsed?.success) return { ...(parsed.data as ConfigMeta), revision };
+  }
   return { ...(decode(metaSchema, value, key) as ConfigMeta), revision };
+}
+
+function parseOrUndefined(text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
+  }
 }
 
 /** Serializes `_meta`. */
