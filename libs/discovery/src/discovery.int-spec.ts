@@ -7,6 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { InvalidInstanceError } from './errors';
 import { listInstances } from './inventory';
 import { discover, type ServiceWatcher } from './service-watcher';
+import type { Registration } from './registration';
 import { register, ServiceRegistry } from './service-registry';
 import type { ServiceInstance } from './service-instance';
 
@@ -32,6 +33,18 @@ function within<T>(ms: number, promise: Promise<T>): Promise<T> {
 }
 
 const addresses = (list: readonly ServiceInstance[]): string[] => list.map((i) => i.address);
+
+/** Watch streams the members have accepted so far (etcd's gRPC server counter, summed). */
+async function watchStreamsStarted(cluster: EtcdCluster): Promise<number> {
+  const counts = await Promise.all(
+    cluster.members.map(async (m) => {
+      const body = await (await fetch(`${m.spec.clientUrl}/metrics`)).text();
+      const line = body.split('\n').find((l) => l.startsWith('grpc_server_started_total') && l.includes('grpc_method="Watch"'));
+      return line ? Number(line.split(' ').pop()) : 0;
+    }),
+  );
+  return counts.reduce((a, b) => a + b, 0);
+}
 
 describe('discovery (3-member cluster)', () => {
   let cluster: EtcdCluster;
@@ -144,6 +157,51 @@ describe('discovery (3-member cluster)', () => {
     expect(again!.address).toBe('127.0.0.1:7401');
     await reg.whenRegistered();
     expect(reg.state).toBe('registered');
+  });
+
+  it('guards 50 services with one watch stream and still puts a deleted key back, also after a restart of the guard', async () => {
+    const etcd = await client();
+    const keeper = SessionKeeper.start(etcd, { ttlSeconds: 10 });
+    cleanups.push(() => keeper.close());
+    const registry = new ServiceRegistry({ session: keeper });
+    cleanups.push(() => registry.close());
+    const putBack = async (reg: Registration): Promise<void> => {
+      const recovering = new Promise<void>((resolve) => reg.onStateChange((s) => s === 'recovering' && resolve()));
+      expect((await etcdctl(cluster.endpoints, ['del', reg.key])).stdout.trim()).toBe('1');
+      await within(20_000, recovering);
+      await within(20_000, reg.whenRegistered());
+      const [kv] = (await etcd.kv.range({ key: Buffer.from(reg.key) })).kvs;
+      expect(String(kv?.lease)).toBe(keeper.current!.leaseId);
+    };
+    const before = await watchStreamsStarted(cluster);
+    const regs = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => registry.register({ service: `guarded${i}`, address: `127.0.0.1:${7500 + i}` })),
+    );
+    await putBack(regs[37]!);
+    // One guard over /services/ for the whole registry (one per service opened 50 streams).
+    expect((await watchStreamsStarted(cluster)) - before).toBe(1);
+
+    // Deregistering everything stops the guard; the next registration starts it again from its write.
+    await Promise.all(regs.map((r) => r.deregister()));
+    const again = await registry.register({ service: 'guarded-again', address: '127.0.0.1:7599' });
+    await putBack(again);
+    expect((await watchStreamsStarted(cluster)) - before).toBe(2);
+  });
+
+  it('publishes the first list before opening its watch stream, and a watcher closed at ready opens none', async () => {
+    const etcd = await client();
+    const before = await watchStreamsStarted(cluster);
+    const watchers = Array.from({ length: 20 }, (_, i) => discover({ client: etcd, service: `early${i}` }));
+    await Promise.all(watchers.map((w) => w.ready));
+    for (const w of watchers) w.close();
+    const live = watch({ client: etcd, service: 'early-live' });
+    await live.ready;
+    await etcd.put('/services/early-live/127.0.0.1:7650').value('{"Op":0,"Addr":"127.0.0.1:7650"}').exec();
+    await within(10_000, until(live, (l) => l.length === 1)); // its stream did open, from the list's revision
+    // The live one's stream, plus any closed one whose list came a loop turn before the others'
+    // (each used to open a stream before close() came: 21 here).
+    expect((await watchStreamsStarted(cluster)) - before).toBeLessThan(11);
+    await etcd.delete().key('/services/early-live/127.0.0.1:7650').exec();
   });
 
   it('leaves nothing behind after fast register/deregister churn', async () => {

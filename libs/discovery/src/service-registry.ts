@@ -11,7 +11,7 @@ import {
 } from '@etcd-patterns/etcd';
 import { DiscoveryArgumentError } from './errors';
 import { recordRegistration, recordReregistration } from './internal/metrics';
-import { encodeInstanceValue, instanceKey, normalizePrefix, servicePrefix, validateMetadata } from './naming';
+import { encodeInstanceValue, instanceKey, normalizePrefix, validateMetadata } from './naming';
 import { Registration } from './registration';
 import type { InstanceMetadata } from './service-instance';
 
@@ -64,10 +64,11 @@ interface Entry {
  * **Fault behaviour.** While etcd is unreachable registrations stay in memory; when the lease
  * is lost (outage longer than the TTL, partition, revoke) every registration goes to
  * `recovering` at once and, with a `SessionKeeper`, is written again on the next lease, which
- * the keeper retries at least once a second. One watch per service notices a registration key
- * deleted behind our back (e.g. `etcdctl del`) and puts it back. `deregister()` deletes the key
- * at once, only if it is still attached to our lease. A process killed with SIGKILL leaves
- * its keys until the TTL expires.
+ * the keeper retries at least once a second. One watch over `<prefix>/` per registry (not one
+ * per service), from the revision of its first write, notices a registration key deleted
+ * behind our back (e.g. `etcdctl del`) and puts it back; it needs read access to `<prefix>/`.
+ * `deregister()` deletes the key at once, only if it is still attached to our lease. A process
+ * killed with SIGKILL leaves its keys until the TTL expires.
  *
  * **Metrics** (OpenTelemetry, no-ops without a MeterProvider): first writes count into
  * `etcd_patterns.discovery.registrations`, writes on a new lease or after a deleted key into
@@ -76,9 +77,8 @@ interface Entry {
 export class ServiceRegistry implements AsyncDisposable {
   private readonly prefix: string;
   private readonly entries = new Map<string, Entry>();
-  private readonly guards = new Map<string, AbortController>();
-  // Live registrations per service: the service's guard watch stops with the last one.
-  private readonly perService = new Map<string, number>();
+  // The one watch over `<prefix>/` that puts back deleted keys; runs while anything is written.
+  private guardWatch: AbortController | undefined;
   private readonly tracked = new WeakSet<Session>();
   private readonly closed = new AbortController();
   // register() calls still waiting for their first write: a refusal that retrying cannot heal
@@ -123,8 +123,6 @@ export class ServiceRegistry implements AsyncDisposable {
     if (this.entries.has(key)) throw new DiscoveryArgumentError(`${key} is already registered by this registry`);
     const registration = new Registration(key, options.service, options.address, metadata, (r) => this.deregister(r), () => void this.liveSession());
     this.entries.set(key, { registration, value: encodeInstanceValue(options.address, metadata), writtenRevision: 0, writtenLease: undefined, keyDeleted: false });
-    this.perService.set(options.service, (this.perService.get(options.service) ?? 0) + 1);
-    this.guard(options.service);
     try {
       const refused = new Promise<never>((_, reject) => this.firstWrite.set(registration, reject));
       refused.catch(() => undefined); // settled by the race below, or never used
@@ -151,9 +149,7 @@ export class ServiceRegistry implements AsyncDisposable {
     const keys = [...this.entries.keys()];
     for (const { registration } of this.entries.values()) registration.setState('deregistered');
     this.entries.clear();
-    this.perService.clear();
-    for (const guard of this.guards.values()) guard.abort();
-    this.guards.clear();
+    this.stopGuard();
     const session = this.liveSession();
     if (!session) return; // the lease is gone or going: its keys go with it
     const batches: string[][] = [];
@@ -171,13 +167,7 @@ export class ServiceRegistry implements AsyncDisposable {
     if (!entry || entry.registration !== registration) return;
     this.entries.delete(registration.key);
     registration.setState('deregistered');
-    const left = (this.perService.get(registration.service) ?? 1) - 1;
-    if (left > 0) this.perService.set(registration.service, left);
-    else {
-      this.perService.delete(registration.service);
-      this.guards.get(registration.service)?.abort();
-      this.guards.delete(registration.service);
-    }
+    if (this.entries.size === 0) this.stopGuard();
     const session = this.liveSession();
     if (!session) return; // the lease is gone or going: its keys go with it
     await this.deleteKey(registration.key, session);
@@ -296,6 +286,7 @@ export class ServiceRegistry implements AsyncDisposable {
         });
         backoff.reset();
         const revision = Number(res.header.revision);
+        this.startGuard(revision);
         for (const r of batch) {
           const entry = this.entries.get(r.key);
           if (entry?.registration !== r) {
@@ -338,22 +329,29 @@ export class ServiceRegistry implements AsyncDisposable {
     entry.keyDeleted = false;
   }
 
-  // One watch per service: puts back our keys when they disappear while we hold the lease.
-  private guard(service: string): void {
-    if (this.guards.has(service)) return;
+  // One watch over the whole registry prefix, whatever the number of services: it puts back our
+  // keys when they disappear while we hold the lease. It starts at the revision of the first
+  // write (every later write has a higher one, so no deletion of a written key is missed) and
+  // needs no snapshot read. One watch per service used to open 100 streams and 100 range reads
+  // at once per process for 100 services; with ten such processes the members fell behind on
+  // keepalives and leases expired (bench/src/scale/discovery.scale.ts).
+  private startGuard(fromRevision: number): void {
+    if (this.guardWatch || this.closed.signal.aborted || this.entries.size === 0) return;
     const controller = new AbortController();
-    this.guards.set(service, controller);
-    const prefix = servicePrefix(this.prefix, service);
-    // Ours, registered, and written before `revision` (a snapshot read before our put is stale).
+    this.guardWatch = controller;
+    const prefix = `${this.prefix}/`;
+    // Ours, registered, and written before `revision` (a delete before our put is stale).
     const ours = (key: string, revision: number): Registration | undefined => {
       const entry = this.entries.get(key);
       return entry?.registration.state === 'registered' && entry.writtenRevision < revision ? entry.registration : undefined;
     };
+    let next = fromRevision;
     void (async () => {
       const backoff = new Backoff({ initialMs: 200, maxMs: 5000 });
       while (!controller.signal.aborted) {
         try {
-          for await (const message of watchPrefix(this.client, prefix, { signal: controller.signal })) {
+          for await (const message of watchPrefix(this.client, prefix, { signal: controller.signal, startRevision: next })) {
+            next = message.revision + 1;
             const missing: Registration[] = [];
             if (message.kind === 'events') {
               for (const e of message.events) {
@@ -361,11 +359,10 @@ export class ServiceRegistry implements AsyncDisposable {
                 if (r && this.liveSession()) missing.push(r);
               }
             } else {
+              // A reconcile after compaction: the full content of the prefix at its revision.
               const present = new Set(message.kvs.map((kv) => kv.key));
               for (const { registration } of this.entries.values()) {
-                if (registration.service === service && ours(registration.key, message.revision + 1) && !present.has(registration.key)) {
-                  missing.push(registration);
-                }
+                if (ours(registration.key, message.revision + 1) && !present.has(registration.key)) missing.push(registration);
               }
             }
             if (missing.length > 0) {
@@ -384,6 +381,11 @@ export class ServiceRegistry implements AsyncDisposable {
         }
       }
     })();
+  }
+
+  private stopGuard(): void {
+    this.guardWatch?.abort();
+    this.guardWatch = undefined;
   }
 
   private report(error: EtcdPatternsError): void {
