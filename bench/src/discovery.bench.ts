@@ -2,12 +2,10 @@
 // the etcd keepalive load of 1,000 registered instances against one etcd3 lease per instance.
 import { discover, ServiceRegistry, type ServiceWatcher } from '@etcd-patterns/discovery';
 import { Session, watchPrefix } from '@etcd-patterns/etcd';
-import type { EtcdCluster } from '@etcd-patterns/etcd-cluster';
 import type { Etcd3 } from 'etcd3';
 import { setMaxListeners } from 'node:events';
-import { request } from 'node:http';
-import { setTimeout as sleep } from 'node:timers/promises';
 import { latencySummary, nowMs, type Benchmark } from './bench-kit';
+import { keepaliveRate } from './etcd-keepalives';
 
 const WATCHERS = 50;
 
@@ -58,34 +56,6 @@ async function rawDelivery(client: Etcd3, samples: number): Promise<number[]> {
   }
   abort.abort();
   return out;
-}
-
-function keepaliveCount(cluster: EtcdCluster): Promise<number> {
-  return Promise.all(
-    cluster.members.map(
-      (m) =>
-        new Promise<number>((resolve, reject) => {
-          request(`${m.spec.clientUrl}/metrics`, { agent: false }, (res) => {
-            let body = '';
-            res.on('data', (c: Buffer) => (body += c.toString()));
-            res.on('end', () => {
-              const line = body
-                .split('\n')
-                .find((l) => l.startsWith('grpc_server_msg_received_total') && l.includes('grpc_method="LeaseKeepAlive"'));
-              resolve(line ? Number(line.split(' ').pop()) : 0);
-            });
-          })
-            .on('error', reject)
-            .end();
-        }),
-    ),
-  ).then((counts) => counts.reduce((a, b) => a + b, 0));
-}
-
-async function keepaliveRate(cluster: EtcdCluster, windowMs: number): Promise<number> {
-  const before = await keepaliveCount(cluster);
-  await sleep(windowMs);
-  return ((await keepaliveCount(cluster)) - before) / (windowMs / 1000);
 }
 
 const bench: Benchmark = {

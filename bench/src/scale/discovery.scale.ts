@@ -5,12 +5,11 @@
 // keepalive requests/s per registering process against one etcd3 lease per process.
 import { discover, encodeInstanceValue, servicePrefix, ServiceRegistry } from '@etcd-patterns/discovery';
 import { prefixRangeEnd, Session } from '@etcd-patterns/etcd';
-import type { EtcdCluster } from '@etcd-patterns/etcd-cluster';
 import type { Etcd3 } from 'etcd3';
-import { request } from 'node:http';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { percentile } from '../bench-kit';
+import { keepaliveRate } from '../etcd-keepalives';
 import { ChildWorker, closeWorkers, epochMs, startWorkers } from './child-rpc';
 import type { ScaleCurve, ScalePoint, ScaleSuite } from './curve';
 
@@ -24,35 +23,6 @@ const WATCHERS: Readonly<Record<number, number>> = { 100: 50, 1000: 200, 10000: 
 /** Watchers hosted per worker process. */
 const WATCHERS_PER_PROCESS = 250;
 const REGISTRAR_PROCESSES = 10;
-
-/** LeaseKeepAlive messages etcd received, summed over members (from their /metrics). */
-function keepaliveCount(cluster: EtcdCluster): Promise<number> {
-  return Promise.all(
-    cluster.members.map(
-      (m) =>
-        new Promise<number>((resolve, reject) => {
-          request(`${m.spec.clientUrl}/metrics`, { agent: false }, (res) => {
-            let body = '';
-            res.on('data', (c: Buffer) => (body += c.toString()));
-            res.on('end', () => {
-              const line = body
-                .split('\n')
-                .find((l) => l.startsWith('grpc_server_msg_received_total') && l.includes('grpc_method="LeaseKeepAlive"'));
-              resolve(line ? Number(line.split(' ').pop()) : 0);
-            });
-          })
-            .on('error', reject)
-            .end();
-        }),
-    ),
-  ).then((counts) => counts.reduce((a, b) => a + b, 0));
-}
-
-async function keepaliveRate(cluster: EtcdCluster, windowMs: number): Promise<number> {
-  const before = await keepaliveCount(cluster);
-  await sleep(windowMs);
-  return ((await keepaliveCount(cluster)) - before) / (windowMs / 1000);
-}
 
 const median = (values: readonly number[]): number => percentile(values, 50);
 
