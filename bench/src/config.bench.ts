@@ -7,11 +7,10 @@
 // raw put; and from the start of the publish() call, which also includes publish's read of the
 // current state (a second round trip that a safe optimistic publish cannot skip).
 import { publish, watchConfig, type HotConfig } from '@etcd-patterns/config';
-import { watchPrefix } from '@etcd-patterns/etcd';
 import type { Etcd3 } from 'etcd3';
-import { setMaxListeners } from 'node:events';
 import { z } from 'zod';
 import { latencySummary, nowMs, type Benchmark } from './bench-kit';
+import { RawFanout } from './raw-fanout';
 
 const SUBSCRIBERS = 50;
 const CLIENTS = 10;
@@ -70,32 +69,7 @@ const bench: Benchmark = {
     await Promise.all(hots.map((h) => h.ready));
 
     // Reference: 50 raw watchPrefix watchers.
-    const abort = new AbortController();
-    setMaxListeners(SUBSCRIBERS * 2, abort.signal); // one listener per raw watcher
-    const deliveredAt = new Map<string, number[]>();
-    const rawWaiters = new Map<string, () => void>();
-    const loops = await Promise.all(
-      Array.from({ length: SUBSCRIBERS }, async (_, i) => {
-        const iterator = watchPrefix(clients[i % CLIENTS]!, rawPrefix, { signal: abort.signal })[Symbol.asyncIterator]();
-        await iterator.next(); // snapshot
-        // Wrapped in an object: returning the loop's promise would make this one wait for it.
-        const loop = (async () => {
-          for (;;) {
-            const { value, done } = await iterator.next();
-            if (done) return;
-            if (value.kind !== 'events') continue;
-            const at = nowMs();
-            for (const e of value.events) {
-              const list = deliveredAt.get(e.kv.key) ?? [];
-              list.push(at);
-              deliveredAt.set(e.kv.key, list);
-              if (list.length === SUBSCRIBERS) rawWaiters.get(e.kv.key)?.();
-            }
-          }
-        })();
-        return { loop };
-      }),
-    );
+    const fanout = await RawFanout.start(clients, rawPrefix, SUBSCRIBERS);
     const ours: number[] = [];
     const oursAll: number[] = [];
     const endToEnd: number[] = [];
@@ -105,21 +79,15 @@ const bench: Benchmark = {
     const putCall: number[] = [];
     for (let i = 1; i <= samples; i++) {
       // Raw put -> 50 watchers.
-      const key = `${rawPrefix}k${i}`;
-      const rawDone = new Promise<void>((resolve) => rawWaiters.set(key, resolve));
-      let start = nowMs();
-      await writer.put(key).value(JSON.stringify(8000 + i)).exec();
-      putCall.push(nowMs() - start);
-      await rawDone;
-      for (const t of deliveredAt.get(key)!) raw.push(t - start);
-      rawAll.push(Math.max(...deliveredAt.get(key)!) - start);
-      deliveredAt.delete(key);
-      rawWaiters.delete(key);
+      const sample = await fanout.put(writer, `${rawPrefix}k${i}`, JSON.stringify(8000 + i));
+      putCall.push(sample.putMs);
+      raw.push(...sample.delays);
+      rawAll.push(Math.max(...sample.delays));
 
       // Publish -> 50 hot configs applied.
       const version = i + 1;
       const oursDone = new Promise<void>((resolve) => waiters.set(version, resolve));
-      start = nowMs();
+      const start = nowMs();
       await publish({ client: writer, namespace, document: document(i), author: 'bench', baseVersion: version - 1 });
       publishCall.push(nowMs() - start);
       await oursDone;
@@ -132,8 +100,7 @@ const bench: Benchmark = {
       waiters.delete(version);
     }
 
-    abort.abort();
-    await Promise.all(loops.map((l) => l.loop));
+    await fanout.close();
     await Promise.all(hots.map((h) => h.close()));
 
     return [

@@ -10,11 +10,11 @@
 // publish sends the document twice (settings + history), so the 1 MB document is built up in
 // four publishes of a quarter each (its one-shot first publish is refused: CONFIG_TOO_LARGE).
 import { ConfigNamespace, listVersions, publish, watchConfig, type HotConfig } from '@etcd-patterns/config';
-import { prefixRangeEnd, watchPrefix } from '@etcd-patterns/etcd';
+import { prefixRangeEnd } from '@etcd-patterns/etcd';
 import type { Etcd3 } from 'etcd3';
-import { setMaxListeners } from 'node:events';
 import { z } from 'zod';
 import { latencySummary, nowMs, percentile } from '../bench-kit';
+import { RawFanout } from '../raw-fanout';
 import type { ScaleContext, ScaleCurve, ScalePoint, ScaleSuite } from './curve';
 
 const SUBSCRIBERS = 50;
@@ -83,44 +83,13 @@ async function publishToApplied(ctx: ScaleContext, bytes: number): Promise<Scale
   }
   await Promise.all(hots.map((h) => h.ready));
 
-  const abort = new AbortController();
-  setMaxListeners(SUBSCRIBERS * 2, abort.signal);
-  const deliveredAt = new Map<string, number[]>();
-  const rawWaiters = new Map<string, () => void>();
-  const loops = await Promise.all(
-    Array.from({ length: SUBSCRIBERS }, async (_, i) => {
-      const iterator = watchPrefix(clients[i % CLIENTS]!, rawPrefix, { signal: abort.signal })[Symbol.asyncIterator]();
-      await iterator.next();
-      const loop = (async () => {
-        for (;;) {
-          const { value, done } = await iterator.next();
-          if (done) return;
-          if (value.kind !== 'events') continue;
-          const at = nowMs();
-          for (const e of value.events) {
-            const list = deliveredAt.get(e.kv.key) ?? [];
-            list.push(at);
-            deliveredAt.set(e.kv.key, list);
-            if (list.length === SUBSCRIBERS) rawWaiters.get(e.kv.key)?.();
-          }
-        }
-      })();
-      return { loop };
-    }),
-  );
+  const fanout = await RawFanout.start(clients, rawPrefix, SUBSCRIBERS);
 
   const ours: number[] = [];
   const raw: number[] = [];
   const blob = JSON.stringify(documentOf(bytes, 0));
   for (let i = 1; i <= samples; i++) {
-    const key = `${rawPrefix}k${i % 4}`;
-    const rawDone = new Promise<void>((resolve) => rawWaiters.set(key, resolve));
-    const start = nowMs();
-    await writer.put(key).value(blob).exec();
-    await rawDone;
-    for (const t of deliveredAt.get(key)!) raw.push(t - start);
-    deliveredAt.delete(key);
-    rawWaiters.delete(key);
+    raw.push(...(await fanout.put(writer, `${rawPrefix}k${i % 4}`, blob)).delays);
 
     version++;
     const oursDone = new Promise<void>((resolve) => waiters.set(version, resolve));
@@ -130,8 +99,7 @@ async function publishToApplied(ctx: ScaleContext, bytes: number): Promise<Scale
     appliedAt.delete(version);
     waiters.delete(version);
   }
-  abort.abort();
-  await Promise.all(loops.map((l) => l.loop));
+  await fanout.close();
   await Promise.all(hots.map((h) => h.close()));
   const o = latencySummary(ours);
   const r = latencySummary(raw);
