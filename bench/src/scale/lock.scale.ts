@@ -167,6 +167,59 @@ interface HandOffFigures {
   openWatches: number;
 }
 
+/** One lock driven by {@link rotate}: waiter `i` queues, and gives up its hold. */
+interface RotationLock {
+  /** Queues waiter `i`; resolves with `nowMs()` when it holds the lock. */
+  lock(i: number): Promise<number>;
+  /** Waiter `i`, the holder, releases the lock. */
+  release(i: number): Promise<void>;
+}
+
+/**
+ * `waiters` queued on one lock (waiter 0 holds it). Each hand-off releases the holder, waits for
+ * the next waiter to hold it and records what that cost, then queues the old holder at the back
+ * again, so the queue stays `waiters` long. At the end every waiter is released in turn.
+ */
+async function rotate(c: Counter, waiters: number, handOffs: number, lock: RotationLock): Promise<HandOffFigures> {
+  const out: HandOffFigures = { requests: [], watchesCreated: [], woken: [], latencyMs: [], openWatches: 0 };
+  await lock.lock(0);
+  let holderIndex = 0;
+  const pending = new Map<number, Promise<number>>();
+  const enqueue = async (i: number): Promise<void> => {
+    const created = c.watchesCreated;
+    pending.set(i, lock.lock(i));
+    await c.until(() => c.watchesCreated > created); // queued, and watching
+  };
+  for (let i = 1; i < waiters; i++) await enqueue(i);
+  await settle(c);
+  out.openWatches = c.watchesOpen;
+  for (let n = 0; n < handOffs; n++) {
+    const nextIndex = (holderIndex + 1) % waiters;
+    const before = { requests: c.requests, created: c.watchesCreated, woken: c.woken };
+    const start = nowMs();
+    await lock.release(holderIndex);
+    const at = await pending.get(nextIndex)!;
+    await settle(c);
+    out.latencyMs.push(at - start);
+    out.requests.push(c.requests - before.requests);
+    out.watchesCreated.push(c.watchesCreated - before.created);
+    out.woken.push(c.woken - before.woken);
+    pending.delete(nextIndex);
+    await enqueue(holderIndex); // the old holder queues again at the back
+    await settle(c);
+    holderIndex = nextIndex;
+  }
+  // Release everyone: each release hands over to the next, until the queue is empty.
+  for (let k = 0; k < waiters; k++) {
+    await lock.release(holderIndex);
+    const next = (holderIndex + 1) % waiters;
+    if (pending.has(next)) await pending.get(next);
+    pending.delete(next);
+    holderIndex = next;
+  }
+  return out;
+}
+
 /** Our Mutex: `waiters` sessions queued on one name; each release hands over to the next. */
 async function oursHandOff(ctx: ScaleContext, waiters: number, handOffs: number): Promise<HandOffFigures> {
   const client = await ctx.client();
@@ -176,43 +229,22 @@ async function oursHandOff(ctx: ScaleContext, waiters: number, handOffs: number)
   for (let i = 0; i < waiters; i += 16) {
     sessions.push(...(await Promise.all(Array.from({ length: Math.min(16, waiters - i) }, () => Session.create(client, { ttlSeconds: 60 })))));
   }
-  const out: HandOffFigures = { requests: [], watchesCreated: [], woken: [], latencyMs: [], openWatches: 0 };
   try {
     const mutexes = sessions.map((s) => new Mutex(s, name));
-    let holder = await mutexes[0]!.lock();
-    let holderIndex = 0;
-    const pending = new Map<number, Promise<{ handle: LockHandle; at: number }>>();
-    const enqueue = async (i: number): Promise<void> => {
-      const created = c.watchesCreated;
-      pending.set(i, mutexes[i]!.lock().then((handle) => ({ handle, at: nowMs() })));
-      await c.until(() => c.watchesCreated > created); // queued, and watching its predecessor
-    };
-    for (let i = 1; i < waiters; i++) await enqueue(i);
-    await settle(c);
-    out.openWatches = c.watchesOpen;
-    for (let n = 0; n < handOffs; n++) {
-      const nextIndex = (holderIndex + 1) % waiters;
-      const before = { requests: c.requests, created: c.watchesCreated, woken: c.woken };
-      const start = nowMs();
-      await holder.unlock();
-      const { handle, at } = await pending.get(nextIndex)!;
-      await settle(c);
-      out.latencyMs.push(at - start);
-      out.requests.push(c.requests - before.requests);
-      out.watchesCreated.push(c.watchesCreated - before.created);
-      out.woken.push(c.woken - before.woken);
-      pending.delete(nextIndex);
-      await enqueue(holderIndex); // the old holder queues again at the back
-      await settle(c);
-      holder = handle;
-      holderIndex = nextIndex;
-    }
-    await holder.unlock();
-    for (const p of pending.values()) await (await p).handle.unlock();
+    const handles = new Map<number, LockHandle>();
+    return await rotate(c, waiters, handOffs, {
+      lock: async (i) => {
+        handles.set(i, await mutexes[i]!.lock());
+        return nowMs();
+      },
+      release: async (i) => {
+        await handles.get(i)!.unlock();
+        handles.delete(i);
+      },
+    });
   } finally {
     await Promise.all(sessions.map((s) => s.close()));
   }
-  return out;
 }
 
 /**
@@ -228,7 +260,7 @@ async function herdHandOff(ctx: ScaleContext, waiters: number, handOffs: number)
     const res = await client.kv.range({ key: prefixBytes, range_end: prefixRangeEnd(prefixBytes), sort_target: 'Create', sort_order: 'Ascend', limit: 1, keys_only: true });
     return res.kvs[0]?.key.toString();
   };
-  const lock = async (i: number): Promise<{ at: number }> => {
+  const lock = async (i: number): Promise<number> => {
     const key = `${prefix}${i}`;
     await client.put(key).value('').exec();
     const abort = new AbortController();
@@ -236,9 +268,9 @@ async function herdHandOff(ctx: ScaleContext, waiters: number, handOffs: number)
       for await (const message of watchPrefix(client, prefix, { signal: abort.signal })) {
         if (message.kind === 'snapshot') {
           const first = [...message.kvs].sort((a, b) => a.createRevision - b.createRevision)[0];
-          if (first?.key === key) return { at: nowMs() };
+          if (first?.key === key) return nowMs();
         } else if (message.events.some((e) => e.type === 'delete')) {
-          if ((await firstKey()) === key) return { at: nowMs() };
+          if ((await firstKey()) === key) return nowMs();
         }
       }
       throw new Error('herd watch ended');
@@ -246,43 +278,7 @@ async function herdHandOff(ctx: ScaleContext, waiters: number, handOffs: number)
       abort.abort();
     }
   };
-  const out: HandOffFigures = { requests: [], watchesCreated: [], woken: [], latencyMs: [], openWatches: 0 };
-  await lock(0);
-  let holderIndex = 0;
-  const pending = new Map<number, Promise<{ at: number }>>();
-  const enqueue = async (i: number): Promise<void> => {
-    const created = c.watchesCreated;
-    pending.set(i, lock(i));
-    await c.until(() => c.watchesCreated > created);
-  };
-  for (let i = 1; i < waiters; i++) await enqueue(i);
-  await settle(c);
-  out.openWatches = c.watchesOpen;
-  for (let n = 0; n < handOffs; n++) {
-    const nextIndex = (holderIndex + 1) % waiters;
-    const before = { requests: c.requests, created: c.watchesCreated, woken: c.woken };
-    const start = nowMs();
-    await client.delete().key(`${prefix}${holderIndex}`).exec();
-    const { at } = await pending.get(nextIndex)!;
-    await settle(c);
-    out.latencyMs.push(at - start);
-    out.requests.push(c.requests - before.requests);
-    out.watchesCreated.push(c.watchesCreated - before.created);
-    out.woken.push(c.woken - before.woken);
-    pending.delete(nextIndex);
-    await enqueue(holderIndex);
-    await settle(c);
-    holderIndex = nextIndex;
-  }
-  // Release everyone: each delete hands over to the next, until the queue is empty.
-  for (let k = 0; k < waiters; k++) {
-    await client.delete().key(`${prefix}${holderIndex}`).exec();
-    const next = (holderIndex + 1) % waiters;
-    if (pending.has(next)) await pending.get(next);
-    pending.delete(next);
-    holderIndex = next;
-  }
-  return out;
+  return rotate(c, waiters, handOffs, { lock, release: async (i) => void (await client.delete().key(`${prefix}${i}`).exec()) });
 }
 
 const mean = (values: readonly number[]): number => values.reduce((a, b) => a + b, 0) / Math.max(1, values.length);
