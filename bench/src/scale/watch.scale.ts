@@ -12,7 +12,7 @@ const WORKER = join(__dirname, 'watch-worker.ts');
 const KEYS = 1000;
 /** Puts in flight: enough to find the cluster's rate here (more only queues in the client). */
 const IN_FLIGHT = 64;
-/** The library's default `bufferEvents` (the high-water mark at which a stream is paused). */
+/** The library's default `bufferEvents` (the high-water mark at which a watch is paused). */
 const BUFFER_EVENTS = 1000;
 
 /** Puts `count` values (each its send time) over KEYS keys, IN_FLIGHT at a time; returns puts/s. */
@@ -156,7 +156,7 @@ function curves(points: ReadonlyArray<{ ours: Delivery; raw: Delivery }>, slow: 
       flat: [{ metric: 'bytesPerWatcher', within: 2 }],
       conclusion:
         `A watcher retains ${Math.round(Math.min(...points.map((p) => p.ours.bytes / p.ours.watchers)) / 1024)}-${Math.round(Math.max(...points.map((p) => p.ours.bytes / p.ours.watchers)) / 1024)} KiB at rest ` +
-        `(one gRPC stream each; etcd3 Watchers share one stream and cost ${kib(Math.max(...points.map((p) => p.raw.bytes / p.raw.watchers)))} each); ` +
+        `(all on one shared gRPC stream; etcd3 Watchers share one stream too and cost ${kib(Math.max(...points.map((p) => p.raw.bytes / p.raw.watchers)))} each); ` +
         `the worker's peak during delivery to ${last.ours.watchers} watchers was ${mib(last.ours.peakBytes)} MiB (etcd3 ${mib(last.raw.peakBytes)} MiB).`,
     },
     {
@@ -167,7 +167,7 @@ function curves(points: ReadonlyArray<{ ours: Delivery; raw: Delivery }>, slow: 
       referenceName: 'etcd3 Watcher feeding a queue, as a user would write it',
       points: slowPoints,
       conclusion:
-        `watchPrefix pauses the gRPC stream at ${BUFFER_EVENTS} buffered events (HTTP/2 flow control; etcd keeps the rest and the watcher catches up from its store), ` +
+        `watchPrefix pauses the slow watch at ${BUFFER_EVENTS} buffered events (it is cancelled on the shared stream and created again from the next revision once half is consumed; etcd keeps the rest and the watcher catches up from its store), ` +
         `so the client held at most ${oursMax} events and ${mib(Math.min(...oursBytes))}-${mib(Math.max(...oursBytes))} MiB over the run; ` +
         `etcd3's Watcher has no backpressure: its queue grew ${rawMid?.buffered ?? 0} -> ${rawLast?.buffered ?? 0} events (${mib(rawMid?.bytes ?? 0)} -> ${mib(rawLast?.bytes ?? 0)} MiB), without bound.`,
     },

@@ -1,4 +1,4 @@
-import type { Etcd3, IWatchResponse } from 'etcd3';
+import type { Etcd3, IEvent } from 'etcd3';
 import { abortError, EtcdPatternsError } from './errors';
 import { isStaleAuthToken, toEtcdError } from './grpc-errors';
 import { abortableSleep, Backoff } from './internal/backoff';
@@ -17,9 +17,15 @@ export interface WatchPrefixOptions {
   readonly startRevision?: number;
   /** Ends the iteration (without an error) and releases the stream. */
   readonly signal?: AbortSignal;
-  /** Events buffered ahead of the consumer before the stream is paused. Default 1000. */
+  /**
+   * Events buffered ahead of the consumer before this watch is paused (see {@link watchPrefix},
+   * backpressure). Default 1000.
+   */
   readonly bufferEvents?: number;
-  /** Silence on the stream after which the member is probed, then dropped. Default 5000 ms. */
+  /**
+   * Silence on the stream after which the member is probed, then dropped. Default 5000 ms.
+   * Watches of one client share a stream per distinct value.
+   */
   readonly livenessMs?: number;
 }
 
@@ -54,7 +60,8 @@ export interface PrefixWatchStats {
   memberId: string;
   /**
    * Events received from etcd and not yet handed to the consumer. A consumer that falls behind
-   * keeps this near `bufferEvents`: at that mark the stream is paused and etcd holds the rest.
+   * keeps this at or under `bufferEvents` (plus the rest of one revision): at that mark the
+   * watch is paused and etcd holds the rest.
    */
   bufferedEvents: number;
 }
@@ -85,6 +92,20 @@ interface Listing {
  * Reconnects and compaction re-reads are counted in {@link PrefixWatch.stats} and in the
  * OpenTelemetry counters `etcd_patterns.etcd.watch.reconnects` and
  * `etcd_patterns.etcd.watch.compaction_relists` (no-ops without a MeterProvider).
+ *
+ * **Streams and backpressure.** The watches of one client (with the same `livenessMs`) share
+ * one gRPC Watch stream, as etcd's Go client and etcd3's Watcher do (a stream per watch meant
+ * a send loop per watch in etcd and, while the watch kept up, a response per watch per
+ * revision, each paid for on both sides; see bench/src/scale/watch.scale.ts). A failure of the
+ * shared stream re-opens every watch on it, each from its own revision. The stream is never
+ * paused, so a slow consumer cannot stall the other watches: when `bufferEvents` events are
+ * queued for one watch, that watch alone is cancelled on the stream (events already on the
+ * way for it are dropped at a revision boundary), and once its consumer has taken half of
+ * them it is created again from the revision after the last one queued. etcd keeps the
+ * history in between and the watch catches up from it; if it was compacted meanwhile, a
+ * `reconcile` follows as after a long disconnection. Memory per watch stays bounded by
+ * `bufferEvents` (plus the rest of one revision); the price of a consumer that keeps falling
+ * behind is that etcd reads what it missed from its store again.
  *
  * Iterating the returned object twice runs two independent watches.
  */
@@ -143,7 +164,7 @@ async function* iterate(
       try {
         connection = await WatchConnection.open(
           client,
-          { create_request: { key: prefix, range_end: rangeEnd, start_revision: next } },
+          { key: prefix, range_end: rangeEnd, start_revision: next },
           {
             bufferEvents: options.bufferEvents ?? 1000,
             livenessMs: options.livenessMs ?? 5000,
@@ -177,7 +198,13 @@ async function* iterate(
             throw new EtcdPatternsError('ETCD_UNAVAILABLE', `watch cancelled by etcd: ${res.cancel_reason || 'no reason'}`);
           }
           if (res.created) backoff.reset();
-          for (const group of byRevision(res)) {
+          const raw = res.events ?? [];
+          // One revision at a time: converting a whole response up front (etcd batches hundreds
+          // of events for a watch that fell behind) keeps it all alive while the consumer,
+          // interleaved with the other watches, takes one revision per turn.
+          for (let from = 0; from < raw.length; ) {
+            const group = revisionAt(raw, from);
+            from += group.events.length;
             for (const event of group.events) {
               if (event.type === 'put') known.set(event.kv.key, event.kv.modRevision);
               else known.delete(event.kv.key);
@@ -185,6 +212,7 @@ async function* iterate(
             next = group.revision + 1;
             stats.revision = group.revision;
             stats.bufferedEvents -= group.events.length;
+            connection.consumed(group.events.length);
             backoff.reset();
             yield group;
           }
@@ -207,16 +235,15 @@ async function* iterate(
   }
 }
 
-function byRevision(res: IWatchResponse): Array<Extract<PrefixWatchMessage, { kind: 'events' }>> {
-  const groups: Array<{ kind: 'events'; revision: number; events: WatchEvent[] }> = [];
-  for (const raw of res.events ?? []) {
-    const kv = toKeyValue(raw.kv);
-    const event: WatchEvent = { type: raw.type === 'Delete' || String(raw.type) === 'DELETE' ? 'delete' : 'put', kv };
-    const last = groups[groups.length - 1];
-    if (last && last.revision === kv.modRevision) last.events.push(event);
-    else groups.push({ kind: 'events', revision: kv.modRevision, events: [event] });
+/** The events of the revision of `events[from]`, from `from` on (etcd sends them in revision order). */
+function revisionAt(events: readonly IEvent[], from: number): Extract<PrefixWatchMessage, { kind: 'events' }> {
+  const revision = Number(events[from]!.kv.mod_revision);
+  const group: WatchEvent[] = [];
+  for (let i = from; i < events.length && Number(events[i]!.kv.mod_revision) === revision; i++) {
+    const raw = events[i]!;
+    group.push({ type: raw.type === 'Delete' || String(raw.type) === 'DELETE' ? 'delete' : 'put', kv: toKeyValue(raw.kv) });
   }
-  return groups;
+  return { kind: 'events', revision, events: group };
 }
 
 function reconcile(

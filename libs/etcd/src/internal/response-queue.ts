@@ -1,25 +1,15 @@
 import { abortError } from '../errors';
 
-/**
- * A single-consumer queue between a push source (a gRPC stream) and an async pull loop, with
- * a weight-based high-water mark so the source can be paused (backpressure).
- */
+/** A single-consumer queue between a push source (a gRPC stream) and an async pull loop. */
 export class ResponseQueue<T> {
-  private readonly items: Array<{ item: T; weight: number }> = [];
-  private weight = 0;
+  private items: T[] = [];
+  private head = 0;
   private failure: unknown;
   private ended = false;
   private wake: (() => void) | undefined;
 
-  constructor(
-    private readonly highWater: number,
-    private readonly onPressure: (paused: boolean) => void,
-  ) {}
-
-  push(item: T, weight: number): void {
-    this.items.push({ item, weight });
-    this.weight += weight;
-    if (this.weight >= this.highWater) this.onPressure(true);
+  push(item: T): void {
+    this.items.push(item);
     this.notify();
   }
 
@@ -40,12 +30,17 @@ export class ResponseQueue<T> {
   async next(signal: AbortSignal): Promise<T | undefined> {
     for (;;) {
       if (signal.aborted) throw abortError(signal);
-      const head = this.items.shift();
-      if (head) {
-        const wasPaused = this.weight >= this.highWater;
-        this.weight -= head.weight;
-        if (wasPaused && this.weight < this.highWater) this.onPressure(false);
-        return head.item;
+      if (this.head < this.items.length) {
+        const head = this.items[this.head++]!;
+        if (this.head === this.items.length) {
+          this.items = [];
+          this.head = 0;
+        } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
+          // A consumer that never quite catches up: drop the taken slots now and then.
+          this.items = this.items.slice(this.head);
+          this.head = 0;
+        }
+        return head;
       }
       if (this.failure !== undefined) throw this.failure;
       if (this.ended) return undefined;

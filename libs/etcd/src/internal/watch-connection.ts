@@ -1,61 +1,54 @@
-import type { Etcd3, IWatchRequest, IWatchResponse } from 'etcd3';
-import { EtcdPatternsError } from '../errors';
-import { toEtcdError } from '../grpc-errors';
-import { openRawStream, type RawDuplex } from './raw-stream';
+import type { Etcd3, IEvent, IWatchCreateRequest, IWatchResponse } from 'etcd3';
+import type { EtcdPatternsError } from '../errors';
 import { ResponseQueue } from './response-queue';
+import { WatchStream, type WatchTarget } from './watch-stream';
 
-/** Settings of one watch stream. */
+/** Settings of one watch. */
 export interface WatchConnectionOptions {
-  /** Events buffered before the stream is paused (backpressure). */
+  /** Events buffered before the watch is paused (backpressure). */
   readonly bufferEvents: number;
   /** Silence after which the member is asked for progress, and again after which it is dropped. */
   readonly livenessMs: number;
-  /** Called with the number of events of each response received (before it is queued). */
+  /** Called with the number of events of each response queued. */
   readonly onReceived?: (events: number) => void;
 }
 
 /**
- * One Watch stream carrying one prefix watch. Responses are queued for a single reader;
- * the stream is paused while the reader is behind. A member that stops answering (paused,
- * partitioned without a TCP reset) is detected by asking it for progress after `livenessMs`
- * of silence and failing the connection after as long again.
+ * One watch on the client's shared {@link WatchStream}, its responses queued for a single
+ * reader.
+ *
+ * Backpressure is per watch, since the stream is shared: when `bufferEvents` events are queued
+ * the watch is cancelled on the stream (what etcd sends after that for it is dropped, cutting
+ * a response at a revision boundary), and once the reader has handed on half of them
+ * ({@link WatchConnection.consumed}) it is created again from the revision after the last one
+ * queued. etcd keeps the history in between and the watch catches up from its store, as
+ * after a reconnect; the other watches on the stream are never stalled. At most
+ * `bufferEvents` events plus the rest of one revision (a large transaction is never split)
+ * are held. A watch that stays paused past a compaction is answered, when resumed, with a
+ * compaction cancel, as after a long disconnection.
  */
-export class WatchConnection {
+export class WatchConnection implements WatchTarget {
   private readonly queue: ResponseQueue<IWatchResponse>;
-  private lastMessageAt = performance.now();
-  private probeSent = false;
+  private stream: WatchStream | undefined;
   private paused = false;
-  private readonly timer: NodeJS.Timeout;
+  private closed = false;
+  /** Events delivered to the queue and not yet handed on by the reader ({@link consumed}). */
+  private buffered = 0;
+  /** Where the watch resumes after a pause: the revision after the last event queued. */
+  private resumeRevision: number;
 
   private constructor(
-    private readonly stream: RawDuplex<IWatchRequest, IWatchResponse>,
+    private readonly create: IWatchCreateRequest,
     private readonly options: WatchConnectionOptions,
   ) {
-    this.queue = new ResponseQueue(options.bufferEvents, (paused) => {
-      this.paused = paused;
-      if (paused) stream.pause();
-      else {
-        this.lastMessageAt = performance.now();
-        stream.resume();
-      }
-    });
-    stream.on('data', (res: IWatchResponse) => {
-      this.lastMessageAt = performance.now();
-      this.probeSent = false;
-      this.options.onReceived?.(res.events?.length ?? 0);
-      this.queue.push(res, Math.max(1, res.events?.length ?? 0));
-    });
-    stream.on('error', (error: Error) => this.queue.fail(toEtcdError(error, 'watch stream')));
-    stream.on('end', () => this.queue.fail(new EtcdPatternsError('ETCD_UNAVAILABLE', 'watch stream ended by the member')));
-    this.timer = setInterval(() => this.checkLiveness(), Math.max(50, options.livenessMs / 2));
-    this.timer.unref();
+    this.resumeRevision = Number(create.start_revision ?? 0);
+    this.queue = new ResponseQueue();
   }
 
-  /** Opens a stream on some member and sends the create request. */
-  static async open(client: Etcd3, create: IWatchRequest, options: WatchConnectionOptions): Promise<WatchConnection> {
-    const stream = await openRawStream<IWatchRequest, IWatchResponse>(client, 'Watch', 'watch');
-    const connection = new WatchConnection(stream, options);
-    stream.write(create);
+  /** Creates the watch on the client's shared stream (opening one on some member if needed). */
+  static async open(client: Etcd3, create: IWatchCreateRequest, options: WatchConnectionOptions): Promise<WatchConnection> {
+    const connection = new WatchConnection(create, options);
+    connection.stream = await WatchStream.watch(client, options.livenessMs, connection, create);
     return connection;
   }
 
@@ -64,29 +57,68 @@ export class WatchConnection {
     return this.queue.next(signal);
   }
 
-  /** Cancels the stream. Idempotent. */
-  close(): void {
-    clearInterval(this.timer);
-    this.queue.end();
-    this.stream.removeAllListeners('data');
-    // Our own cancel is not a member failure: drop the pool's error listener first, or the
-    // pool would count it against the member's circuit breaker.
-    this.stream.removeAllListeners('error');
-    this.stream.on('error', () => undefined);
-    this.stream.cancel();
+  /**
+   * The reader handed `events` events of the responses it took on: they no longer count
+   * against `bufferEvents`. A paused watch resumes once half of the mark is free.
+   */
+  consumed(events: number): void {
+    this.buffered -= events;
+    if (this.paused && this.buffered <= this.options.bufferEvents / 2) this.resume();
   }
 
-  private checkLiveness(): void {
-    if (this.paused) return;
-    const silentMs = performance.now() - this.lastMessageAt;
-    if (silentMs < this.options.livenessMs) return;
-    if (!this.probeSent) {
-      this.probeSent = true;
-      this.stream.write({ progress_request: {} });
-      return;
-    }
-    if (silentMs >= this.options.livenessMs * 2) {
-      this.queue.fail(new EtcdPatternsError('ETCD_UNAVAILABLE', `watch stream silent for ${Math.round(silentMs)} ms`));
-    }
+  /** Cancels the watch. Idempotent. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.queue.end();
+    this.stream?.leave(this);
   }
+
+  /** @internal Called by the stream. */
+  deliver(res: IWatchResponse): void {
+    if (this.closed || (this.paused && !res.canceled)) return;
+    let events: IEvent[] = res.events ?? [];
+    if (events.length > 0) {
+      const room = this.options.bufferEvents - this.buffered;
+      if (events.length >= room) {
+        // At the mark: keep whole revisions up to it (at least one), drop the rest, pause.
+        const cut = revisionEnd(events, Math.max(0, room - 1));
+        if (cut < events.length) {
+          events = events.slice(0, cut);
+          res = { ...res, events };
+        }
+        this.pause(Number(events[events.length - 1]!.kv.mod_revision) + 1);
+      } else {
+        this.resumeRevision = Number(events[events.length - 1]!.kv.mod_revision) + 1;
+      }
+    }
+    this.buffered += events.length;
+    this.options.onReceived?.(events.length);
+    this.queue.push(res);
+  }
+
+  /** @internal Called by the stream. */
+  fail(error: EtcdPatternsError): void {
+    this.queue.fail(error);
+  }
+
+  private pause(resumeRevision: number): void {
+    this.resumeRevision = resumeRevision;
+    this.paused = true;
+    this.stream?.stop(this);
+  }
+
+  private resume(): void {
+    if (this.closed) return;
+    this.paused = false;
+    this.stream?.create(this, { ...this.create, start_revision: this.resumeRevision });
+  }
+}
+
+/** The index after the last event of the revision of `events[index]`. */
+function revisionEnd(events: readonly IEvent[], index: number): number {
+  const revision = events[index]!.kv.mod_revision;
+  let end = index + 1;
+  while (end < events.length && events[end]!.kv.mod_revision === revision) end++;
+  return end;
 }
