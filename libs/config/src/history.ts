@@ -21,8 +21,13 @@ const MAX_PAGE = 1000;
 /**
  * The versions of a namespace, newest first, read from the history records (which survive
  * compaction). An empty list when nothing was published. Read in pages of at most about 3 MiB
- * (gRPC's 4 MiB response limit), so any number of versions of any size can be listed; each page
- * is a separate read, so a version published or pruned meanwhile may or may not be listed.
+ * (gRPC's 4 MiB response limit), so any number of versions of any size can be listed.
+ *
+ * The pages after the first are read at the first page's revision, so the list is one
+ * consistent view even when versions are published or pruned meanwhile, and served by the
+ * member without another round through the leader (serializable; a member behind that
+ * revision makes the page be read again, linearizably). Should that revision be compacted
+ * before the last page, the rest is read at the latest revision.
  *
  * Without `limit` the pages are read oldest first and the list reversed: etcd sorts a
  * descending range in memory after reading the whole range, so descending pages would read
@@ -40,25 +45,38 @@ export async function listVersions(options: ListVersionsOptions): Promise<Config
   let start = prefix;
   let end = prefixRangeEnd(prefix);
   let page = FIRST_PAGE;
+  // After the first page: its revision, and whether this member may serve it alone.
+  let pinned: { revision: string; serializable: boolean } | undefined;
   for (;;) {
     throwIfAborted(options.signal);
     const limit = newestFirst ? Math.min(page, wanted - out.length) : page;
     let res;
     try {
-      res = await options.client.kv.range({ key: start, range_end: end, limit, ...(newestFirst ? { sort_order: 'Descend', sort_target: 'Key' } : {}) });
+      res = await options.client.kv.range({
+        key: start,
+        range_end: end,
+        limit,
+        ...(newestFirst ? { sort_order: 'Descend', sort_target: 'Key' } : {}),
+        ...(pinned ? { revision: pinned.revision, serializable: pinned.serializable } : {}),
+      });
     } catch (error) {
       const e = toEtcdError(error, `listing the versions of ${ns.name}`);
       if (e.code === 'ETCD_RESPONSE_TOO_LARGE' && limit > 1) {
         page = Math.max(1, Math.floor(limit / 4));
         continue;
       }
+      // OUT_OF_RANGE: this member is behind the pinned revision, or it was compacted.
+      if (e.code === 'ETCD_COMPACTED' && pinned) {
+        pinned = pinned.serializable ? { ...pinned, serializable: false } : undefined;
+        continue;
+      }
       throw e;
     }
+    pinned ??= { revision: String(res.header.revision), serializable: true };
     let bytes = 0;
     for (const raw of res.kvs) {
-      const kv = toKeyValue(raw);
-      bytes += kv.value.length;
-      out.push(decodeHistoryInfo(kv.value, kv.key, kv.modRevision));
+      bytes += raw.value.length;
+      out.push(decodeHistoryInfo(raw.value, raw.key.toString(), Number(raw.mod_revision)));
     }
     if (!res.more || res.kvs.length === 0 || (newestFirst && out.length >= wanted)) return newestFirst ? out : out.reverse();
     const last = res.kvs[res.kvs.length - 1]!.key;

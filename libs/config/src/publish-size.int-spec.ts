@@ -27,6 +27,20 @@ function countTxns(client: Etcd3): { all: number; writes: number } {
   return counts;
 }
 
+/** Runs `between` once, after the client's first range answer and before it is returned. */
+function afterFirstRange(client: Etcd3, between: () => Promise<void>): { calls: number } {
+  const counts = { calls: 0 };
+  const kv = client.kv as unknown as { range: (req: unknown) => Promise<unknown> };
+  const range = kv.range.bind(kv);
+  kv.range = async (req) => {
+    counts.calls++;
+    const res = await range(req);
+    if (counts.calls === 1) await between();
+    return res;
+  };
+  return counts;
+}
+
 async function revisionOf(client: Etcd3): Promise<number> {
   const res = await client.kv.range({ key: Buffer.from('/config/') });
   return Number(res.header.revision);
@@ -103,6 +117,41 @@ describe('publish at and past etcd request size limit (real etcd)', () => {
       expect((await listVersions({ client, namespace })).map((v) => v.version)).toEqual(all);
       expect((await listVersions({ client, namespace, limit: 20 })).map((v) => v.version)).toEqual(all.slice(0, 20));
       expect((await listVersions({ client, namespace, limit: 100 })).map((v) => v.version)).toEqual(all);
+    });
+
+    it('lists one consistent view: a version published between two pages is not half-listed', async () => {
+      const namespace = 'size/pinned';
+      for (let v = 1; v <= 30; v++) await publish({ client, namespace, document: { v }, author: 'test' });
+      const reader = await createEtcdClient({ endpoints: cluster.endpoints });
+      try {
+        const ranges = afterFirstRange(reader, async () => {
+          await publish({ client, namespace, document: { v: 31 }, author: 'test' });
+          await publish({ client, namespace, document: { v: 32 }, author: 'test' });
+        });
+        const versions = (await listVersions({ client: reader, namespace })).map((v) => v.version);
+        expect(ranges.calls).toBeGreaterThan(1); // really paged
+        expect(versions).toEqual(Array.from({ length: 30 }, (_, i) => 30 - i));
+        expect((await listVersions({ client, namespace, limit: 2 })).map((v) => v.version)).toEqual([32, 31]);
+      } finally {
+        reader.close();
+      }
+    });
+
+    it('lists everything when the first page revision is compacted before the next page', async () => {
+      const namespace = 'size/compacted';
+      for (let v = 1; v <= 30; v++) await publish({ client, namespace, document: { v }, author: 'test' });
+      const reader = await createEtcdClient({ endpoints: cluster.endpoints });
+      try {
+        const ranges = afterFirstRange(reader, async () => {
+          await publish({ client, namespace, document: { v: 31 }, author: 'test' });
+          await client.kv.compact({ revision: String(await revisionOf(client)), physical: true });
+        });
+        const versions = (await listVersions({ client: reader, namespace })).map((v) => v.version);
+        expect(ranges.calls).toBeGreaterThan(2); // the pinned page was refused, then read at the latest revision
+        expect(versions).toEqual(Array.from({ length: 31 }, (_, i) => 31 - i));
+      } finally {
+        reader.close();
+      }
     });
 
     it('uses a lower maxRequestBytes when told the server limit', async () => {
