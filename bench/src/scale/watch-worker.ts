@@ -45,18 +45,22 @@ async function main(): Promise<void> {
 
   serveRequests(
     {
-      // Opens `count` watchers of `prefix`; resolves once all are live. Returns retained bytes added.
+      // Opens `count` watchers of `prefix`; resolves once all are live. Returns the retained bytes
+      // added by the first watcher (it also opens the shared stream) and by all of them.
       async watch(args) {
         const prefix = args['prefix'] as string;
         const count = args['count'] as number;
         const before = retainedBytes();
-        if (args['kind'] === 'raw') {
-          raw = await Promise.all(Array.from({ length: count }, () => client.watch().prefix(prefix).create()));
-          for (const w of raw) w.on('put', (kv) => arrived(kv.value));
-        } else {
+        const open = async (n: number): Promise<void> => {
+          if (args['kind'] === 'raw') {
+            const opened = await Promise.all(Array.from({ length: n }, () => client.watch().prefix(prefix).create()));
+            for (const w of opened) w.on('put', (kv) => arrived(kv.value));
+            raw.push(...opened);
+            return;
+          }
           const signal = abort.signal;
           await Promise.all(
-            Array.from({ length: count }, async () => {
+            Array.from({ length: n }, async () => {
               const it = watchPrefix(client, prefix, { signal })[Symbol.asyncIterator]();
               await it.next(); // the snapshot
               void (async () => {
@@ -69,8 +73,11 @@ async function main(): Promise<void> {
             }),
           );
           await sleep(300); // the streams open after the snapshot
-        }
-        return { bytes: retainedBytes() - before };
+        };
+        await open(1);
+        const firstBytes = retainedBytes() - before;
+        await open(count - 1);
+        return { bytes: retainedBytes() - before, firstBytes };
       },
       start() {
         delays = [];
