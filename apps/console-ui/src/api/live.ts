@@ -5,13 +5,15 @@
 // event is buffered as it arrives; nothing touches React state until the next
 // `requestAnimationFrame`, which applies the newest snapshot and every delta after it to the
 // react-query entry in one `setQueryData`, hands all buffered changes over in one call and
-// refetches at most once. A burst of 1,000 change events therefore costs one render, not 1,000.
+// refetches at most once, and renders all of it before that frame paints (live-commit.ts). A
+// burst of 1,000 change events therefore costs one render, not 1,000.
 // In a background tab the browser pauses animation frames: the buffer keeps only the newest
 // snapshot, the deltas after it, and the last MAX_BUFFERED_CHANGES changes, and is applied when
 // the tab is shown again.
 import type { LiveChange as ContractChange, LiveDelta, LiveStream } from '@etcd-patterns/console-contract';
 import { useQueryClient, type QueryKey } from '@tanstack/react-query';
 import { useEffect, useRef, useState } from 'react';
+import { commitLiveFrame } from './live-commit';
 import { applyLiveDelta, collectionsOf, mergeLiveDeltas } from './live-delta';
 import { subscribeLive } from './live-hub';
 import type { LiveStatus } from './live-mux';
@@ -122,6 +124,12 @@ export function useLiveStream<S>(options: LiveStreamOptions<S>): LiveState {
 
     const flush = (): void => {
       frame = 0;
+      commitLiveFrame(apply, commitState);
+    };
+    // The frame's query data (snapshot, deltas) and callbacks; `commitState` renders with it.
+    let pendingState: ((previous: LiveState) => LiveState) | undefined;
+    let pendingCallbacks: (() => void) | undefined;
+    const apply = (): void => {
       const current = latest.current;
       const batch = changes;
       changes = [];
@@ -154,16 +162,27 @@ export function useLiveStream<S>(options: LiveStreamOptions<S>): LiveState {
       if (refetchKeys.size > 0) scheduleRefetch();
       const snapshotSeen = sawSnapshot;
       sawSnapshot = false;
-      if (snapshotSeen) current.onSnapshot?.(revision);
-      if (batch.length > 0) current.onChanges?.(batch, revision);
+      const at = revision;
+      pendingCallbacks = () => {
+        if (snapshotSeen) current.onSnapshot?.(at);
+        if (batch.length > 0) current.onChanges?.(batch, at);
+      };
       const appliedError = error;
       error = undefined;
-      setState((previous) => ({
+      pendingState = (previous) => ({
         status: statusNow,
         revision: revision || previous.revision,
         error: appliedError ?? (batch.length > 0 || snapshotSeen ? undefined : previous.error),
         changeCount: previous.changeCount + batch.length,
-      }));
+      });
+    };
+    const commitState = (): void => {
+      const next = pendingState;
+      const callbacks = pendingCallbacks;
+      pendingState = undefined;
+      pendingCallbacks = undefined;
+      callbacks?.();
+      if (next) setState(next);
     };
     const schedule = (): void => {
       if (!frame) frame = window.requestAnimationFrame(flush);

@@ -47,7 +47,7 @@ export function LeasesPage() {
 
   const columns: Column<LeaseView>[] = [
     { id: 'id', header: 'Lease', width: '150px', mono: true, text: (row) => row.id },
-    { id: 'ttl', header: 'TTL left', width: '110px', render: (row) => <Countdown ttlSeconds={row.ttlSeconds} readAt={row.readAt} grantedTtlSeconds={row.grantedTtlSeconds} /> },
+    { id: 'ttl', header: 'TTL left', width: '110px', ticking: true, render: (row) => <Countdown ttlSeconds={row.ttlSeconds} readAt={row.readAt} grantedTtlSeconds={row.grantedTtlSeconds} /> },
     { id: 'granted', header: 'Granted', width: '80px', align: 'right', text: (row) => `${row.grantedTtlSeconds}s` },
     { id: 'owners', header: 'Owners', width: '190px', render: (row) => <span className="badges">{row.owners.map((o) => <Badge key={o} tone={OWNER_TONES[o]}>{o}</Badge>)}</span>, text: (row) => row.owners.join(', ') },
     { id: 'count', header: 'Keys', width: '50px', align: 'right', text: (row) => String(row.keys.length) },

@@ -29,8 +29,8 @@ const columns: Column<ServiceInstanceView>[] = [
     render: (row) => (row.leaseId === '0' ? <span className="muted">none</span> : <a href={routeHref(['leases'], { lease: row.leaseId })}>{row.leaseId}</a>),
     text: (row) => (row.leaseId === '0' ? 'no lease' : row.leaseId),
   },
-  { id: 'ttl', header: 'TTL left', width: '10%', render: (row) => <Countdown ttlSeconds={row.ttlSeconds} readAt={row.readAt} grantedTtlSeconds={row.grantedTtlSeconds} /> },
-  { id: 'since', header: 'Registered', width: '9%', render: (row) => <Since iso={row.since} /> },
+  { id: 'ttl', header: 'TTL left', width: '10%', ticking: true, render: (row) => <Countdown ttlSeconds={row.ttlSeconds} readAt={row.readAt} grantedTtlSeconds={row.grantedTtlSeconds} /> },
+  { id: 'since', header: 'Registered', width: '9%', ticking: true, render: (row) => <Since iso={row.since} /> },
   { id: 'key', header: 'Key', mono: true, text: (row) => row.key },
 ];
 
