@@ -121,15 +121,6 @@ export class ServiceWatcher implements AsyncIterable<readonly ServiceInstance[]>
           this.rev = message.revision;
           this.publish();
           backoff.reset();
-          // The watch stream opens when the loop asks for the next message. After the first list,
-          // ask on the next turn of the event loop: the initial reads of other watchers that have
-          // arrived meanwhile are published first instead of waiting behind this stream's set-up.
-          // Nothing is missed: the watch starts at the snapshot's revision + 1. A watcher closed
-          // meanwhile opens no stream at all.
-          if (message.kind === 'snapshot') {
-            await new Promise((resolve) => setImmediate(resolve));
-            if (signal.aborted) break;
-          }
         }
       } catch (error) {
         // The list stays as it was: an error never empties it.

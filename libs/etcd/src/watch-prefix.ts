@@ -3,6 +3,7 @@ import { abortError, EtcdPatternsError } from './errors';
 import { isStaleAuthToken, toEtcdError } from './grpc-errors';
 import { abortableSleep, Backoff } from './internal/backoff';
 import { LinkedAbort } from './internal/linked-signal';
+import { readGateOf } from './internal/read-gate';
 import { recordWatchReconnect, recordWatchRelist } from './internal/metrics';
 import { WatchConnection } from './internal/watch-connection';
 import { refreshAuthToken } from './internal/raw-stream';
@@ -107,6 +108,11 @@ interface Listing {
  * `bufferEvents` (plus the rest of one revision); the price of a consumer that keeps falling
  * behind is that etcd reads what it missed from its store again.
  *
+ * A watch that starts after its snapshot waits for the other prefix reads of this client
+ * in flight (at most 100 ms): opening watches among those reads (many watches started at
+ * once) delayed them. It still starts at the snapshot's revision + 1, so only its first
+ * events can come later.
+ *
  * Iterating the returned object twice runs two independent watches.
  */
 export function watchPrefix(client: Etcd3, prefix: string, options: WatchPrefixOptions = {}): PrefixWatch {
@@ -136,10 +142,11 @@ async function* iterate(
     recordWatchReconnect(e.code);
     await abortableSleep(backoff.next(), signal);
   };
+  const gate = readGateOf(client);
   const list = async (): Promise<Listing> => {
     for (;;) {
       try {
-        const res = await client.kv.range({ key: prefix, range_end: rangeEnd });
+        const res = await gate.read(() => client.kv.range({ key: prefix, range_end: rangeEnd }));
         return { revision: Number(res.header.revision), kvs: res.kvs.map(toKeyValue) };
       } catch (error) {
         await retry(error);
@@ -155,6 +162,11 @@ async function* iterate(
       next = snapshot.revision + 1;
       stats.revision = snapshot.revision;
       yield { kind: 'snapshot', revision: snapshot.revision, kvs: snapshot.kvs };
+      // Watches started together (one per service) open theirs once their reads are all in
+      // (bounded, see ReadGate): opened among them, they delayed the other reads. Nothing is
+      // missed, the watch starts at the snapshot's revision + 1; one closed meanwhile opens none.
+      await gate.idle(signal);
+      if (signal.aborted) return;
     } else {
       next = options.startRevision;
     }

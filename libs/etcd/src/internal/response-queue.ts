@@ -7,6 +7,7 @@ export class ResponseQueue<T> {
   private failure: unknown;
   private ended = false;
   private wake: (() => void) | undefined;
+  private listened: AbortSignal | undefined;
 
   push(item: T): void {
     this.items.push(item);
@@ -18,12 +19,14 @@ export class ResponseQueue<T> {
     if (this.ended || this.failure !== undefined) return;
     this.failure = error;
     this.notify();
+    this.unlisten();
   }
 
   /** Ends the queue after the items already queued. */
   end(): void {
     this.ended = true;
     this.notify();
+    this.unlisten();
   }
 
   /** Next item; `undefined` at the end; throws the failure after the queued items. */
@@ -44,17 +47,33 @@ export class ResponseQueue<T> {
       }
       if (this.failure !== undefined) throw this.failure;
       if (this.ended) return undefined;
+      this.listen(signal);
       await new Promise<void>((resolve) => {
-        const onAbort = (): void => resolve();
-        signal.addEventListener('abort', onAbort, { once: true });
-        this.wake = () => {
-          signal.removeEventListener('abort', onAbort);
-          resolve();
-        };
+        this.wake = resolve;
       });
       this.wake = undefined;
     }
   }
+
+  /**
+   * Wakes a waiting `next` when `signal` aborts. One listener per signal for the queue's life,
+   * not one per wait: a caught-up watch waits once per response, and adding and removing an
+   * abort listener each time cost more than the wait itself.
+   */
+  private listen(signal: AbortSignal): void {
+    if (this.listened === signal) return;
+    this.listened?.removeEventListener('abort', this.onAbort);
+    this.listened = signal;
+    signal.addEventListener('abort', this.onAbort, { once: true });
+  }
+
+  /** An ended queue never waits again: it leaves the (longer-lived) signal. */
+  private unlisten(): void {
+    this.listened?.removeEventListener('abort', this.onAbort);
+    this.listened = undefined;
+  }
+
+  private readonly onAbort = (): void => this.notify();
 
   private notify(): void {
     this.wake?.();
