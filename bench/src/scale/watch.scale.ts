@@ -51,6 +51,8 @@ interface Delivery {
   readonly p99Ms: number;
   /** Peak heap + ArrayBuffers of the worker during delivery. */
   readonly peakBytes: number;
+  /** The worker's CPU time (user + system) spent on the whole delivery. */
+  readonly cpuMs: number;
 }
 
 async function delivery(client: Etcd3, worker: ChildWorker, kind: 'ours' | 'raw', watchers: number, puts: number, prefix: string): Promise<Delivery> {
@@ -58,13 +60,15 @@ async function delivery(client: Etcd3, worker: ChildWorker, kind: 'ours' | 'raw'
   await worker.call('start');
   const putsPerSecond = await produce(client, prefix, puts);
   const expected = puts * watchers;
-  const r = await worker.call<{ received: number; p50Ms: number; p99Ms: number; peakBytes: number }>('collect', { expected, timeoutMs: 60_000 });
+  const r = await worker.call<{ received: number; p50Ms: number; p99Ms: number; peakBytes: number; cpuMs: number }>('collect', { expected, timeoutMs: 60_000 });
   await worker.call('unwatch');
   return { watchers, putsPerSecond, expected, ...r };
 }
 
 const round = (v: number, digits = 3): number => Number(v.toPrecision(digits));
 const mib = (bytes: number): number => round(bytes / 1024 / 1024);
+/** CPU time (µs) one delivered event cost the watchers' process. */
+const cpuUs = (d: Delivery): number => round((d.cpuMs * 1000) / Math.max(1, d.received));
 /** A small per-item heap figure, saying so when it is within the noise of a GC reading. */
 const kib = (bytes: number): string => (bytes < 1024 ? 'under 1 KiB' : `${Math.round(bytes / 1024)} KiB`);
 /** `a-b KiB`, or one figure when both round alike. */
@@ -138,6 +142,9 @@ function curves(points: ReadonlyArray<{ ours: Delivery; raw: Delivery }>, memory
     putsPerSecond: round(d.putsPerSecond),
     deliveredShare: round(d.received / d.expected),
     peakMiB: mib(d.peakBytes),
+    // What one delivered event costs the watchers' process: the figure that must stay flat while
+    // the latency grows with queueing once the machine's cores are saturated.
+    cpuUsPerEvent: cpuUs(d),
   });
   const deliveryPoints: ScalePoint[] = points.map(({ ours, raw }) => ({ size: ours.watchers, ours: figures(ours), reference: figures(raw) }));
   // Per watcher: what each one after the first adds (the first also opens the client's stream).
@@ -164,13 +171,16 @@ function curves(points: ReadonlyArray<{ ours: Delivery; raw: Delivery }>, memory
       id: 'watch.delivery',
       title: `put -> event, ${KEYS} keys at the fastest put rate, per watcher count`,
       xLabel: 'watchers',
-      units: { p50Ms: 'ms', p99Ms: 'ms', putsPerSecond: 'puts/s', deliveredShare: 'share', peakMiB: 'MiB' },
+      units: { p50Ms: 'ms', p99Ms: 'ms', putsPerSecond: 'puts/s', deliveredShare: 'share', peakMiB: 'MiB', cpuUsPerEvent: 'µs' },
       referenceName: 'etcd3 Watchers on the same prefix',
       points: deliveryPoints,
+      flat: [{ metric: 'cpuUsPerEvent', within: 2 }],
       conclusion:
         `With ${first.ours.watchers} -> ${last.ours.watchers} watchers, put -> event p99 goes ${round(first.ours.p99Ms, 2)} -> ${round(last.ours.p99Ms, 2)} ms ` +
         `(etcd3 Watchers ${round(first.raw.p99Ms, 2)} -> ${round(last.raw.p99Ms, 2)} ms) while etcd took ${Math.round(last.ours.putsPerSecond)} puts/s ` +
-        `(${Math.round(alone)}/s with no watcher); ${lossless ? 'every event reached every watcher' : 'SOME EVENTS WERE NOT DELIVERED'}.`,
+        `(${Math.round(alone)}/s with no watcher); ${lossless ? 'every event reached every watcher' : 'SOME EVENTS WERE NOT DELIVERED'}. ` +
+        `The p99 growth is queueing once the 2 cores saturate: the CPU cost per delivered event goes ${cpuUs(first.ours)} -> ` +
+        `${cpuUs(last.ours)} µs (etcd3 ${cpuUs(first.raw)} -> ${cpuUs(last.raw)} µs).`,
     },
     {
       id: 'watch.memory',
