@@ -21,6 +21,17 @@ export interface FlatTarget {
   readonly within: number;
 }
 
+/**
+ * A per-item cost that must not grow with the work (the issue's "no cost grows faster than its
+ * work"): at every size it stays within `within` times its value at the smallest size. Unlike
+ * {@link FlatTarget} it passes a cost that falls with size (batching amortising a fixed cost).
+ */
+export interface NoGrowthTarget {
+  readonly metric: string;
+  /** Largest allowed value at any size over the value at the smallest size. */
+  readonly within: number;
+}
+
 /** One curve: how a cost grows with its work. */
 export interface ScaleCurve {
   /** Stable id, used as the key in bench/results/scale.json, for example `discovery.ready`. */
@@ -34,6 +45,8 @@ export interface ScaleCurve {
   readonly points: readonly ScalePoint[];
   /** Metrics that must stay flat; the runner checks and reports them. */
   readonly flat?: readonly FlatTarget[];
+  /** Per-item costs that must not grow with size; the runner checks and reports them. */
+  readonly noGrowth?: readonly NoGrowthTarget[];
   /** Ratio targets per metric (ours / reference at every point must be <= value). */
   readonly maxRatio?: Readonly<Record<string, number>>;
   /** One line a reader takes away, written from the measured numbers (not canned). */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type { ScaleCurve } from './curve';
-import { chartOf, checkFlat, checkMaxRatio, checkTargets, escapeHtml, formatCurveTable, formatNumber, formatTarget, ratios, renderHtml, type ChartLibrary, type ScaleReport } from './report';
+import { chartOf, checkFlat, checkMaxRatio, checkNoGrowth, checkTargets, escapeHtml, formatCurveTable, formatNumber, formatTarget, ratios, renderHtml, type ChartLibrary, type ScaleReport } from './report';
 
 const curve: ScaleCurve = {
   id: 'lock.handoff',
@@ -37,6 +37,17 @@ describe('scale report', () => {
     const allZero: ScaleCurve = { ...curve, points: [{ size: 1, ours: { m: 0 }, reference: {} }, { size: 2, ours: { m: 0 }, reference: {} }] };
     expect(checkFlat(allZero, 'm', 2)).toMatchObject({ pass: true, value: 1 });
     expect(checkFlat(curve, 'missing', 2)).toMatchObject({ pass: false });
+  });
+
+  it('checks no-growth against the smallest size: a falling cost passes, a rising one fails', () => {
+    const falling: ScaleCurve = { ...curve, points: [{ size: 10, ours: { us: 24 }, reference: {} }, { size: 100, ours: { us: 9 }, reference: {} }] };
+    expect(checkFlat(falling, 'us', 2).pass).toBe(false);
+    expect(checkNoGrowth(falling, 'us', 2)).toMatchObject({ pass: true, value: 1 });
+    const rising: ScaleCurve = { ...curve, points: [{ size: 100, ours: { us: 30 }, reference: {} }, { size: 10, ours: { us: 10 }, reference: {} }] };
+    expect(checkNoGrowth(rising, 'us', 2)).toMatchObject({ pass: false, value: 3 });
+    expect(checkNoGrowth(rising, 'us', 2).detail).toContain('10 at 10, worst 30 at 100');
+    expect(checkNoGrowth(curve, 'missing', 2)).toMatchObject({ pass: false });
+    expect(checkTargets({ ...rising, flat: [], maxRatio: {}, noGrowth: [{ metric: 'us', within: 2 }] }).map((t) => t.kind)).toEqual(['noGrowth']);
   });
 
   it('checks ratio targets at every point, reporting the worst', () => {

@@ -15,12 +15,12 @@ export interface SuiteResult {
   readonly durationMs: number;
 }
 
-/** The outcome of one target (`flat` or `maxRatio`) of one curve. */
+/** The outcome of one target (`flat`, `noGrowth` or `maxRatio`) of one curve. */
 export interface TargetResult {
   readonly curve: string;
-  readonly kind: 'flat' | 'maxRatio';
+  readonly kind: 'flat' | 'noGrowth' | 'maxRatio';
   readonly metric: string;
-  /** The allowed value: max/min spread for `flat`, ours/reference for `maxRatio`. */
+  /** The allowed value: max/min spread for `flat`, largest/smallest-size for `noGrowth`, ours/reference for `maxRatio`. */
   readonly limit: number;
   /** The measured value (the spread, or the worst ratio); NaN when it could not be computed. */
   readonly value: number;
@@ -101,6 +101,33 @@ export function checkFlat(curve: ScaleCurve, metric: string, within: number): Ta
   };
 }
 
+/**
+ * Checks a no-growth target: the metric's per-item value at each size over its value at the
+ * smallest size must be at most `within` (the worst is reported). A cost that falls passes.
+ */
+export function checkNoGrowth(curve: ScaleCurve, metric: string, within: number): TargetResult {
+  const measured = curve.points
+    .map((p) => ({ point: p, value: p.ours[metric] }))
+    .filter((m): m is { point: ScalePoint; value: number } => m.value !== undefined && Number.isFinite(m.value))
+    .sort((a, b) => a.point.size - b.point.size);
+  const base = { curve: curve.id, kind: 'noGrowth' as const, metric, limit: within };
+  if (measured.length === 0) return { ...base, value: Number.NaN, pass: false, detail: `${metric}: no finite value measured` };
+  const smallestSize = measured[0]!.point.size;
+  // Several points may share the smallest size (labels): the cheapest of them is the base.
+  const first = measured.filter((m) => m.point.size === smallestSize).reduce((a, b) => (b.value < a.value ? b : a));
+  const worst = measured.reduce((a, b) => (b.value > a.value ? b : a));
+  const growth = worst.value === first.value ? 1 : first.value <= 0 ? Number.POSITIVE_INFINITY : worst.value / first.value;
+  const unit = curve.units[metric] ? ` ${curve.units[metric]}` : '';
+  return {
+    ...base,
+    value: growth,
+    pass: growth <= within,
+    detail:
+      `${metric} worst/smallest-size ${formatNumber(growth)} ${growth <= within ? '<=' : '>'} ${within} ` +
+      `(${formatNumber(first.value)}${unit} at ${pointName(first.point)}, worst ${formatNumber(worst.value)}${unit} at ${pointName(worst.point)}; ${measured.length} points)`,
+  };
+}
+
 /** Checks a ratio target: ours / reference at every point that has both must be <= `limit`. */
 export function checkMaxRatio(curve: ScaleCurve, metric: string, limit: number): TargetResult {
   const measured = curve.points.flatMap((p) => {
@@ -118,10 +145,11 @@ export function checkMaxRatio(curve: ScaleCurve, metric: string, limit: number):
   };
 }
 
-/** Every target a curve declares, flat ones first. */
+/** Every target a curve declares: flat ones, then no-growth ones, then ratios. */
 export function checkTargets(curve: ScaleCurve): TargetResult[] {
   return [
     ...(curve.flat ?? []).map((t) => checkFlat(curve, t.metric, t.within)),
+    ...(curve.noGrowth ?? []).map((t) => checkNoGrowth(curve, t.metric, t.within)),
     ...Object.entries(curve.maxRatio ?? {}).map(([metric, limit]) => checkMaxRatio(curve, metric, limit)),
   ];
 }
@@ -225,7 +253,7 @@ export function chartOf(curve: ScaleCurve, metric: string): ChartSpec {
 
 /** The chart a reader should see first for a curve: its first flat target, else first ratio target, else first metric. */
 export function keyMetric(curve: ScaleCurve): string | undefined {
-  return curve.flat?.[0]?.metric ?? Object.keys(curve.maxRatio ?? {})[0] ?? metricsOf(curve)[0];
+  return curve.flat?.[0]?.metric ?? curve.noGrowth?.[0]?.metric ?? Object.keys(curve.maxRatio ?? {})[0] ?? metricsOf(curve)[0];
 }
 
 /** Text for HTML (element content and attribute values). */

@@ -184,7 +184,9 @@ async function* iterate(
           },
         );
         for (;;) {
-          const res = await connection.next(signal);
+          // What is queued already is taken without a promise per response (a watcher that
+          // fell behind, interleaved with many others, takes a queue of them).
+          const res = connection.take(signal) ?? (await connection.next(signal));
           if (res === undefined) throw new EtcdPatternsError('ETCD_UNAVAILABLE', 'watch stream closed');
           if (res.header?.member_id) stats.memberId = String(res.header.member_id);
           if (res.canceled) {

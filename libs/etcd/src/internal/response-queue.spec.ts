@@ -29,6 +29,22 @@ describe('ResponseQueue', () => {
     await expect(failed.next(signal)).rejects.toThrow('stream broke');
   });
 
+  it('takes queued items without waiting, and nothing once empty, ended or aborted', async () => {
+    const queue = new ResponseQueue<number>();
+    const controller = new AbortController();
+    expect(queue.take(controller.signal)).toBeUndefined();
+    queue.push(1);
+    queue.push(2);
+    expect(queue.take(controller.signal)).toBe(1);
+    controller.abort();
+    expect(queue.take(controller.signal)).toBeUndefined();
+    const signal = new AbortController().signal;
+    expect(queue.take(signal)).toBe(2);
+    queue.fail(new Error('stream broke'));
+    expect(queue.take(signal)).toBeUndefined();
+    await expect(queue.next(signal)).rejects.toThrow('stream broke');
+  });
+
   it('rejects a waiting next when its signal aborts', async () => {
     const queue = new ResponseQueue<number>();
     const controller = new AbortController();

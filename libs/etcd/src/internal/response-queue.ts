@@ -1,6 +1,6 @@
 import { abortError } from '../errors';
 
-/** A single-consumer queue between a push source (a gRPC stream) and an async pull loop. */
+/** A single-consumer queue between a push source (a gRPC stream) and an async pull loop. Items are never `undefined`. */
 export class ResponseQueue<T> {
   private items: T[] = [];
   private head = 0;
@@ -29,22 +29,31 @@ export class ResponseQueue<T> {
     this.unlisten();
   }
 
+  /**
+   * The next queued item without waiting, or `undefined` when none is queued (or `signal`
+   * aborted): then {@link next} waits, ends or throws. A reader that falls behind takes what is
+   * queued this way without a promise and a microtask turn per item.
+   */
+  take(signal: AbortSignal): T | undefined {
+    if (signal.aborted || this.head >= this.items.length) return undefined;
+    const head = this.items[this.head++]!;
+    if (this.head === this.items.length) {
+      this.items = [];
+      this.head = 0;
+    } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
+      // A consumer that never quite catches up: drop the taken slots now and then.
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+    return head;
+  }
+
   /** Next item; `undefined` at the end; throws the failure after the queued items. */
   async next(signal: AbortSignal): Promise<T | undefined> {
     for (;;) {
       if (signal.aborted) throw abortError(signal);
-      if (this.head < this.items.length) {
-        const head = this.items[this.head++]!;
-        if (this.head === this.items.length) {
-          this.items = [];
-          this.head = 0;
-        } else if (this.head >= 1024 && this.head * 2 >= this.items.length) {
-          // A consumer that never quite catches up: drop the taken slots now and then.
-          this.items = this.items.slice(this.head);
-          this.head = 0;
-        }
-        return head;
-      }
+      const head = this.take(signal);
+      if (head !== undefined) return head;
       if (this.failure !== undefined) throw this.failure;
       if (this.ended) return undefined;
       this.listen(signal);

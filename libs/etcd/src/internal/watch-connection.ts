@@ -52,6 +52,11 @@ export class WatchConnection implements WatchTarget {
     return connection;
   }
 
+  /** The next response if one is queued, else `undefined` (then call {@link next}). */
+  take(signal: AbortSignal): IWatchResponse | undefined {
+    return this.queue.take(signal);
+  }
+
   /** The next response; throws when the stream fails. */
   next(signal: AbortSignal): Promise<IWatchResponse | undefined> {
     return this.queue.next(signal);
