@@ -71,6 +71,13 @@ function pointName(point: ScalePoint): string {
   return point.label ? `${point.size} (${point.label})` : String(point.size);
 }
 
+/** The points that have a finite value of our `metric`, with that value. */
+function measuredValues(curve: ScaleCurve, metric: string): Array<{ point: ScalePoint; value: number }> {
+  return curve.points
+    .map((p) => ({ point: p, value: p.ours[metric] }))
+    .filter((m): m is { point: ScalePoint; value: number } => m.value !== undefined && Number.isFinite(m.value));
+}
+
 /**
  * Checks a flat target: the largest over the smallest of the metric's per-item values across
  * the curve's points (the suites report per-item values, e.g. bytes per instance) must be at
@@ -79,9 +86,7 @@ function pointName(point: ScalePoint): string {
  * spread infinite unless every value is zero.
  */
 export function checkFlat(curve: ScaleCurve, metric: string, within: number): TargetResult {
-  const measured = curve.points
-    .map((p) => ({ point: p, value: p.ours[metric] }))
-    .filter((m): m is { point: ScalePoint; value: number } => m.value !== undefined && Number.isFinite(m.value));
+  const measured = measuredValues(curve, metric);
   const base = { curve: curve.id, kind: 'flat' as const, metric, limit: within };
   if (measured.length === 0) return { ...base, value: Number.NaN, pass: false, detail: `${metric}: no finite value measured` };
   const values = measured.map((m) => m.value);
@@ -106,10 +111,7 @@ export function checkFlat(curve: ScaleCurve, metric: string, within: number): Ta
  * smallest size must be at most `within` (the worst is reported). A cost that falls passes.
  */
 export function checkNoGrowth(curve: ScaleCurve, metric: string, within: number): TargetResult {
-  const measured = curve.points
-    .map((p) => ({ point: p, value: p.ours[metric] }))
-    .filter((m): m is { point: ScalePoint; value: number } => m.value !== undefined && Number.isFinite(m.value))
-    .sort((a, b) => a.point.size - b.point.size);
+  const measured = measuredValues(curve, metric).sort((a, b) => a.point.size - b.point.size);
   const base = { curve: curve.id, kind: 'noGrowth' as const, metric, limit: within };
   if (measured.length === 0) return { ...base, value: Number.NaN, pass: false, detail: `${metric}: no finite value measured` };
   const smallestSize = measured[0]!.point.size;

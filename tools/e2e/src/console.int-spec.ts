@@ -371,7 +371,8 @@ describe('ops console in Chromium (real apps, 3-member etcd)', () => {
     for (const section of ['services', 'config', 'locks', 'cluster', 'keys', 'leases', 'access', 'traces']) {
       await open(`#/${section}`);
       await page.getByTestId(`page-${section}`).waitFor({ timeout: UI_TIMEOUT_MS });
-      await page.waitForLoadState('networkidle', { timeout: 3000 }).catch(() => undefined);
+      // Each page shows what it loaded, not its "Loading …" line (live pages never go network-idle).
+      await page.getByTestId(`page-${section}`).getByTestId('loading').first().waitFor({ state: 'detached', timeout: UI_TIMEOUT_MS });
       await shot(`page-${section}`);
     }
     expect(dialogs).toEqual([]);
