@@ -23,25 +23,26 @@ function install(): void {
 
 /**
  * Runs `update` (query data changes) and then, in one synchronous React render, the observer
- * notifications it caused and `commit` (component state updates). Nested calls join the outer one.
+ * notifications it caused and the commit `update` returns (component state updates and
+ * callbacks that read what it applied). Nested calls join the outer one.
  */
-export function commitLiveFrame(update: () => void, commit: () => void = () => undefined): void {
+export function commitLiveFrame(update: () => (() => void) | void): void {
   install();
   if (held) {
-    update();
-    commit();
+    update()?.();
     return;
   }
   const notifications: Notify[] = [];
   held = notifications;
+  let commit: (() => void) | void;
   try {
-    update();
+    commit = update();
   } finally {
     held = undefined;
   }
   flushSync(() => {
     // A notification may schedule more (react-query batches): those take the default path.
     for (const notify of notifications) notify();
-    commit();
+    commit?.();
   });
 }

@@ -124,12 +124,11 @@ export function useLiveStream<S>(options: LiveStreamOptions<S>): LiveState {
 
     const flush = (): void => {
       frame = 0;
-      commitLiveFrame(apply, commitState);
+      commitLiveFrame(apply);
     };
-    // The frame's query data (snapshot, deltas) and callbacks; `commitState` renders with it.
-    let pendingState: ((previous: LiveState) => LiveState) | undefined;
-    let pendingCallbacks: (() => void) | undefined;
-    const apply = (): void => {
+    // Applies the frame's query data (snapshot, deltas); returns the frame's callbacks and state
+    // update, which commitLiveFrame renders together with the data.
+    const apply = (): (() => void) => {
       const current = latest.current;
       const batch = changes;
       changes = [];
@@ -163,26 +162,18 @@ export function useLiveStream<S>(options: LiveStreamOptions<S>): LiveState {
       const snapshotSeen = sawSnapshot;
       sawSnapshot = false;
       const at = revision;
-      pendingCallbacks = () => {
-        if (snapshotSeen) current.onSnapshot?.(at);
-        if (batch.length > 0) current.onChanges?.(batch, at);
-      };
       const appliedError = error;
       error = undefined;
-      pendingState = (previous) => ({
-        status: statusNow,
-        revision: revision || previous.revision,
-        error: appliedError ?? (batch.length > 0 || snapshotSeen ? undefined : previous.error),
-        changeCount: previous.changeCount + batch.length,
-      });
-    };
-    const commitState = (): void => {
-      const next = pendingState;
-      const callbacks = pendingCallbacks;
-      pendingState = undefined;
-      pendingCallbacks = undefined;
-      callbacks?.();
-      if (next) setState(next);
+      return () => {
+        if (snapshotSeen) current.onSnapshot?.(at);
+        if (batch.length > 0) current.onChanges?.(batch, at);
+        setState((previous) => ({
+          status: statusNow,
+          revision: revision || previous.revision,
+          error: appliedError ?? (batch.length > 0 || snapshotSeen ? undefined : previous.error),
+          changeCount: previous.changeCount + batch.length,
+        }));
+      };
     };
     const schedule = (): void => {
       if (!frame) frame = window.requestAnimationFrame(flush);
