@@ -60,7 +60,7 @@ async function delivery(client: Etcd3, worker: ChildWorker, kind: 'ours' | 'raw'
   await worker.call('start');
   const putsPerSecond = await produce(client, prefix, puts);
   const expected = puts * watchers;
-  const r = await worker.call<{ received: number; p50Ms: number; p99Ms: number; peakBytes: number; cpuMs: number }>('collect', { expected, timeoutMs: 60_000 });
+  const r = await worker.call<Omit<Delivery, 'watchers' | 'putsPerSecond' | 'expected'>>('collect', { expected, timeoutMs: 60_000 });
   await worker.call('unwatch');
   return { watchers, putsPerSecond, expected, ...r };
 }
@@ -142,7 +142,7 @@ function curves(points: ReadonlyArray<{ ours: Delivery; raw: Delivery }>, memory
     putsPerSecond: round(d.putsPerSecond),
     deliveredShare: round(d.received / d.expected),
     peakMiB: mib(d.peakBytes),
-    // What one delivered event costs the watchers' process: the figure that must stay flat while
+    // What one delivered event costs the watchers' process: the figure that must not grow while
     // the latency grows with queueing once the machine's cores are saturated.
     cpuUsPerEvent: cpuUs(d),
   });
