@@ -1,11 +1,12 @@
 import { noop } from 'cockatiel';
-import { Etcd3, type ICallable, type IOptions } from 'etcd3';
+import { Etcd3, type IOptions } from 'etcd3';
 import { resolveClientOptions, type EtcdClientOptions } from './client-options';
 import { EtcdPatternsError, EtcdTlsError, throwIfAborted } from './errors';
 import { toEtcdError } from './grpc-errors';
 import { installReadRetry } from './internal/read-retry';
 import { abortableSleep } from './internal/backoff';
 import { memberFaultPolicies } from './internal/member-breaker';
+import { poolOf } from './internal/pool';
 import { installCallTiming } from './internal/timed-calls';
 import { createReloadingTlsCredentials, type ReloadingTlsCredentials } from './internal/tls-credentials';
 
@@ -15,15 +16,6 @@ export interface CreateEtcdClientOptions extends EtcdClientOptions {
   readonly signal?: AbortSignal;
   /** The environment read for what the options leave out (default `process.env`). */
   readonly env?: NodeJS.ProcessEnv;
-}
-
-/**
- * The connection pool behind an etcd3 client. etcd3 keeps it protected; the libraries here
- * need it for raw streams with their own metadata (watch `hasleader`).
- * @internal
- */
-export function poolOf(client: Etcd3): ICallable<unknown> {
-  return (client as unknown as { pool: ICallable<unknown> }).pool;
 }
 
 /**

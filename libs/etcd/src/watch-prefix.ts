@@ -2,6 +2,7 @@ import type { Etcd3, IEvent } from 'etcd3';
 import { abortError, EtcdPatternsError } from './errors';
 import { isStaleAuthToken, toEtcdError } from './grpc-errors';
 import { abortableSleep, Backoff } from './internal/backoff';
+import { rangeKeyValues } from './internal/decoded-range';
 import { LinkedAbort } from './internal/linked-signal';
 import { readGateOf } from './internal/read-gate';
 import { recordWatchReconnect, recordWatchRelist } from './internal/metrics';
@@ -146,8 +147,8 @@ async function* iterate(
   const list = async (): Promise<Listing> => {
     for (;;) {
       try {
-        const res = await gate.read(() => client.kv.range({ key: prefix, range_end: rangeEnd }));
-        return { revision: Number(res.header.revision), kvs: res.kvs.map(toKeyValue) };
+        const res = await gate.read(() => rangeKeyValues(client, { key: prefix, range_end: rangeEnd }));
+        return { revision: res.revision, kvs: res.kvs };
       } catch (error) {
         await retry(error);
       }

@@ -1,6 +1,6 @@
 import type { ClientDuplexStream, Metadata } from '@grpc/grpc-js';
 import type { Etcd3 } from 'etcd3';
-import { poolOf } from '../create-client';
+import { poolOf } from './pool';
 import { isStaleAuthToken } from '../grpc-errors';
 
 /**

@@ -1,4 +1,5 @@
 import { GRPCDeadlineExceededError, GRPCUnavailableError, type ICallable } from 'etcd3';
+import { RANGE_KEY_VALUES } from './decoded-range';
 import { installReadRetry } from './read-retry';
 
 /** A connection pool whose calls fail with `fail()` until `answerAfter` calls were made. */
@@ -41,6 +42,13 @@ describe('installReadRetry', () => {
     installReadRetry(pool, 4, 3);
     await expect(range(pool)).rejects.toBeInstanceOf(GRPCUnavailableError);
     expect(calls()).toBe(4);
+  });
+
+  it('retries the decoded range read (decoded-range.ts) like a range', async () => {
+    const { pool, calls } = fakePool(unavailable, 2);
+    installReadRetry(pool, 4, 3);
+    await expect(pool.exec('KV', RANGE_KEY_VALUES, { key: Buffer.from('k') })).resolves.toBe('answer');
+    expect(calls()).toBe(3);
   });
 
   it('never retries a write that may have been sent, but retries one that never was', async () => {

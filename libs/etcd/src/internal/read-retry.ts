@@ -1,10 +1,12 @@
 import { GRPCDeadlineExceededError, type ICallable } from 'etcd3';
 import { toEtcdError } from '../grpc-errors';
+import { RANGE_KEY_VALUES } from './decoded-range';
 
 type Exec = ICallable<unknown>['exec'];
 
 const READ_ONLY = new Set([
   'KV.range',
+  `KV.${RANGE_KEY_VALUES}`,
   'Lease.leaseTimeToLive',
   'Lease.leaseLeases',
   'Cluster.memberList',

@@ -1,5 +1,6 @@
 import type { ICallable } from 'etcd3';
 import { toEtcdError } from '../grpc-errors';
+import { RANGE_KEY_VALUES } from './decoded-range';
 import { recordRequest } from './metrics';
 
 type Exec = ICallable<unknown>['exec'];
@@ -14,12 +15,14 @@ export function installCallTiming(pool: ICallable<unknown>): void {
   const exec: Exec = pool.exec.bind(pool);
   const timed = async function <T>(service: Parameters<Exec>[0], method: string, payload: unknown, options?: Parameters<Exec>[3]): Promise<T> {
     const started = performance.now();
+    // A range decoded by decoded-range.ts is still a Range call to etcd.
+    const name = method === RANGE_KEY_VALUES ? 'range' : method;
     try {
       const result = await exec<T>(service, method, payload, options);
-      recordRequest(String(service), method, performance.now() - started);
+      recordRequest(String(service), name, performance.now() - started);
       return result;
     } catch (error) {
-      recordRequest(String(service), method, performance.now() - started, toEtcdError(error).code);
+      recordRequest(String(service), name, performance.now() - started, toEtcdError(error).code);
       throw error;
     }
   };
