@@ -1,6 +1,5 @@
 import {
   abortableSleep,
-  abortError,
   Backoff,
   EtcdPatternsError,
   toEtcdError,
@@ -91,9 +90,11 @@ export class ServiceWatcher implements AsyncIterable<readonly ServiceInstance[]>
   /** Stops watching. Idempotent. The last list stays readable. */
   close(): void {
     if (this.controller.signal.aborted) return;
-    this.controller.abort();
+    // One error, the abort's reason and `ready`'s rejection (no DOMException made besides).
+    const closed = new EtcdPatternsError('ABORTED', 'the watcher was closed');
+    this.controller.abort(closed);
     this.latest.end();
-    this.rejectReady(abortError(this.controller.signal));
+    this.rejectReady(closed);
   }
 
   /** Same as {@link close}. */

@@ -130,8 +130,11 @@ async function* iterate(
   options: WatchPrefixOptions,
   stats: PrefixWatchStats,
 ): AsyncGenerator<PrefixWatchMessage> {
-  const internal = new LinkedAbort(options.signal);
-  const signal = internal.signal;
+  // The watch's own signal (aborted when the iteration ends, releasing what the stream holds) is
+  // only needed once a stream is opened: until then the caller's signal does (readiness of many
+  // watches started together paid for an AbortController and a link each, before any stream).
+  let internal: LinkedAbort | undefined = options.signal ? undefined : new LinkedAbort(undefined);
+  let signal = internal?.signal ?? options.signal!;
   const rangeEnd = prefixRangeEnd(prefix);
   const known = new Map<string, number>();
   const backoff = new Backoff({ initialMs: 50, maxMs: 2000 });
@@ -172,6 +175,8 @@ async function* iterate(
       next = options.startRevision;
     }
 
+    internal ??= new LinkedAbort(options.signal);
+    signal = internal.signal;
     for (;;) {
       let connection: WatchConnection | undefined;
       try {
@@ -245,8 +250,8 @@ async function* iterate(
     if (signal.aborted) return;
     throw error;
   } finally {
-    internal.abort();
-    internal[Symbol.dispose]();
+    internal?.abort();
+    internal?.[Symbol.dispose]();
   }
 }
 
