@@ -2,7 +2,7 @@
 // own section (never hidden).
 import type { LeaseReadingView, MalformedEntry, ServiceInstanceView, ServicesView } from '@etcd-patterns/console-contract';
 import { useQuery } from '@tanstack/react-query';
-import { useMemo, useRef } from 'react';
+import { createContext, useContext, useMemo, useRef } from 'react';
 import { useApi } from '../api/api-context';
 import { keepNewerRevision, useLiveStream } from '../api/live';
 import { queryKeys } from '../api/query-keys';
@@ -29,10 +29,25 @@ const columns: Column<ServiceInstanceView>[] = [
     render: (row) => (row.leaseId === '0' ? <span className="muted">none</span> : <a href={routeHref(['leases'], { lease: row.leaseId })}>{row.leaseId}</a>),
     text: (row) => (row.leaseId === '0' ? 'no lease' : row.leaseId),
   },
-  { id: 'ttl', header: 'TTL left', width: '10%', ticking: true, render: (row) => <Countdown ttlSeconds={row.ttlSeconds} readAt={row.readAt} grantedTtlSeconds={row.grantedTtlSeconds} /> },
+  { id: 'ttl', header: 'TTL left', width: '10%', ticking: true, render: (row) => <InstanceTtl row={row} /> },
   { id: 'since', header: 'Registered', width: '9%', ticking: true, render: (row) => <Since iso={row.since} /> },
   { id: 'key', header: 'Key', mono: true, text: (row) => row.key },
 ];
+
+/**
+ * The newest lease readings by lease id. The live stream refreshes lease readings without
+ * re-sending the instances; the TTL cells read them from here, so a refresh re-renders the
+ * count-downs in view, not every row (joining the reading into each of 1,000 row objects made
+ * every lease refresh a new row set, and each page redrew its table).
+ */
+const LeaseReadings = createContext<ReadonlyMap<string, LeaseReadingView>>(new Map());
+
+/** An instance's TTL count-down, from the newer of its own reading and its lease's latest. */
+function InstanceTtl({ row }: { row: ServiceInstanceView }) {
+  const reading = useContext(LeaseReadings).get(row.leaseId);
+  const from = reading && reading.readAt > row.readAt ? reading : row;
+  return <Countdown ttlSeconds={from.ttlSeconds} readAt={from.readAt} grantedTtlSeconds={from.grantedTtlSeconds} />;
+}
 
 const malformedColumns: Column<MalformedEntry>[] = [
   { id: 'key', header: 'Key', width: '30%', mono: true, text: (row) => row.key },
@@ -112,9 +127,7 @@ export function ServicesPage() {
     [instances],
   );
   const leases = data?.leases;
-  // Instance + newer lease reading, kept while both stay the same objects (unchanged rows keep
-  // their identity, so the table does not re-render them on every live update).
-  const joined = useRef(new WeakMap<ServiceInstanceView, { reading: LeaseReadingView; row: ServiceInstanceView }>());
+  const readings = useMemo(() => new Map((leases ?? []).map((l) => [l.id, l])), [leases]);
   // The last order, kept while the page shows (see `ordered`).
   const order = useRef<{ instances: readonly ServiceInstanceView[]; sorted: readonly ServiceInstanceView[] } | undefined>(undefined);
   const sorted = useMemo(() => {
@@ -125,26 +138,14 @@ export function ServicesPage() {
   }, [instances]);
   const rows = useMemo(() => {
     const search = filter.search.toLowerCase();
-    // The live stream refreshes lease readings without re-sending instances: count down from the newer.
-    const readings = new Map((leases ?? []).map((l) => [l.id, l]));
-    return sorted
-      .map((i) => {
-        const reading = readings.get(i.leaseId);
-        if (!reading || reading.readAt <= i.readAt) return i;
-        const cached = joined.current.get(i);
-        if (cached?.reading === reading) return cached.row;
-        const row = { ...i, ttlSeconds: reading.ttlSeconds, grantedTtlSeconds: reading.grantedTtlSeconds, readAt: reading.readAt };
-        joined.current.set(i, { reading, row });
-        return row;
-      })
-      .filter(
-        (i) =>
-          (!filter.service || i.service === filter.service) &&
-          (!filter.version || i.version === filter.version) &&
-          (!filter.zone || i.zone === filter.zone) &&
-          (!search || i.address.toLowerCase().includes(search) || i.key.toLowerCase().includes(search) || i.service.toLowerCase().includes(search)),
-      );
-  }, [sorted, leases, filter.service, filter.version, filter.zone, filter.search]);
+    return sorted.filter(
+      (i) =>
+        (!filter.service || i.service === filter.service) &&
+        (!filter.version || i.version === filter.version) &&
+        (!filter.zone || i.zone === filter.zone) &&
+        (!search || i.address.toLowerCase().includes(search) || i.key.toLowerCase().includes(search) || i.service.toLowerCase().includes(search)),
+    );
+  }, [sorted, filter.service, filter.version, filter.zone, filter.search]);
   const counts = useMemo(() => {
     const map = new Map<string, number>();
     for (const i of instances ?? []) map.set(i.service, (map.get(i.service) ?? 0) + 1);
@@ -196,23 +197,25 @@ export function ServicesPage() {
             </label>
             <span className="muted small" data-testid="services-shown">{`${rows.length} shown`}</span>
           </div>
-          <DataTable
-            rows={rows}
-            columns={columns}
-            rowKey={(row) => row.key}
-            rowAttributes={(row) => ({ 'data-testid': 'service-row', 'data-address': row.address, 'data-service': row.service, 'data-key': row.key })}
-            testId="services-table"
-            empty={
-              data.instances.length === 0 ? (
-                <EmptyState title="No services registered yet" testId="services-empty">
-                  Start one with <code>ETCD_ENDPOINTS=… npx nx run greeter:serve</code>: it registers itself under <code>{`${data.prefix.replace(/\/+$/, '')}/greeter/<host:port>`}</code> with a lease, and
-                  appears here at once.
-                </EmptyState>
-              ) : (
-                <EmptyState title="No instance matches the filters" testId="services-filtered-empty" />
-              )
-            }
-          />
+          <LeaseReadings.Provider value={readings}>
+            <DataTable
+              rows={rows}
+              columns={columns}
+              rowKey={(row) => row.key}
+              rowAttributes={(row) => ({ 'data-testid': 'service-row', 'data-address': row.address, 'data-service': row.service, 'data-key': row.key })}
+              testId="services-table"
+              empty={
+                data.instances.length === 0 ? (
+                  <EmptyState title="No services registered yet" testId="services-empty">
+                    Start one with <code>ETCD_ENDPOINTS=… npx nx run greeter:serve</code>: it registers itself under <code>{`${data.prefix.replace(/\/+$/, '')}/greeter/<host:port>`}</code> with a lease, and
+                    appears here at once.
+                  </EmptyState>
+                ) : (
+                  <EmptyState title="No instance matches the filters" testId="services-filtered-empty" />
+                )
+              }
+            />
+          </LeaseReadings.Provider>
         </>
       ) : null}
     </>
