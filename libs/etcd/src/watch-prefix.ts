@@ -150,8 +150,7 @@ async function* iterate(
   const list = async (): Promise<Listing> => {
     for (;;) {
       try {
-        const res = await gate.read(() => rangeKeyValues(client, { key: prefix, range_end: rangeEnd }));
-        return { revision: res.revision, kvs: res.kvs };
+        return await gate.read(() => rangeKeyValues(client, { key: prefix, range_end: rangeEnd }));
       } catch (error) {
         await retry(error);
       }

@@ -107,21 +107,17 @@ interface KvClient {
 }
 
 // etcd3 builds one KV client class (grpc-js makeClientConstructor) and an instance per member;
-// the method is added to that class once: the range call with this module's decoder.
-const installed = new WeakSet<object>();
-
+// the method is added to that class once (its presence is the mark): the range call with this
+// module's decoder.
 function install(client: Etcd3): void {
   const pool = poolOf(client) as unknown as { hosts: Array<{ getServiceClient(name: 'KV'): KvClient }> };
-  const proto = Object.getPrototypeOf(pool.hosts[0]!.getServiceClient('KV')) as KvClient & Record<string, unknown>;
-  if (installed.has(proto)) return;
-  if (!(RANGE_KEY_VALUES in proto)) {
-    Object.defineProperty(proto, RANGE_KEY_VALUES, {
-      value: function rangeKeyValues(this: KvClient, request: IRangeRequest, metadata: unknown, options: object, callback: UnaryCallback) {
-        return this.makeUnaryRequest(this.range.path, this.range.requestSerialize, decodeRangeResponse, request, metadata, options, callback);
-      },
-    });
-  }
-  installed.add(proto);
+  const proto = Object.getPrototypeOf(pool.hosts[0]!.getServiceClient('KV')) as KvClient;
+  if (RANGE_KEY_VALUES in proto) return;
+  Object.defineProperty(proto, RANGE_KEY_VALUES, {
+    value: function rangeKeyValues(this: KvClient, request: IRangeRequest, metadata: unknown, options: object, callback: UnaryCallback) {
+      return this.makeUnaryRequest(this.range.path, this.range.requestSerialize, decodeRangeResponse, request, metadata, options, callback);
+    },
+  });
 }
 
 /**
