@@ -24,7 +24,7 @@ import { ServiceRegistry } from '@etcd-patterns/discovery';
 import { Session, watchPrefix } from '@etcd-patterns/etcd';
 import { chromium, type Page } from 'playwright-core';
 import { latencySummary, percentile, type Benchmark, type BenchRow } from './bench-kit';
-import { chromiumCpuMs, cpuDelta } from './chromium-cpu';
+import { cpuSince, readChromiumCpu } from './chromium-cpu';
 
 const REPO_ROOT = resolve(__dirname, '../..');
 const PAGES = 10;
@@ -35,10 +35,6 @@ const IDLE_MS = 3000;
 const PROBE_SERVICE = '000-probe'; // sorts first: the probe rows are at the top of the windowed table
 
 const wallNow = (): number => performance.timeOrigin + performance.now();
-
-function sum(values: Record<string, number>): number {
-  return Number(Object.values(values).reduce((a, b) => a + b, 0).toFixed(1));
-}
 
 function rssMiB(pid: number): number {
   const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith('VmRSS:'));
@@ -232,10 +228,10 @@ const bench: Benchmark = {
       await probe('10.9.0.250:80', { warmUp: true });
       // Chromium's CPU while the pages only show the table (the once-a-second clock of the
       // count-downs, lease refreshes), then during the probes.
-      const idleStart = { cpu: chromiumCpuMs(), at: performance.now() };
+      const idleStart = readChromiumCpu();
       await sleep(IDLE_MS);
-      const idleCpu = cpuDelta(idleStart.cpu, chromiumCpuMs(), (performance.now() - idleStart.at) / 1000);
-      const probesCpuStart = { cpu: chromiumCpuMs(), at: performance.now() };
+      const idle = cpuSince(idleStart);
+      const probesStart = readChromiumCpu();
       const inPage: number[] = [];
       const painted: number[] = [];
       const raw: number[] = [];
@@ -247,10 +243,10 @@ const bench: Benchmark = {
         if (seen.node !== undefined) raw.push(seen.node);
       }
 
-      // Per change: what the probes took beyond the idle rate over the same time.
-      const probeSeconds = (performance.now() - probesCpuStart.at) / 1000;
-      const probeCpu = cpuDelta(probesCpuStart.cpu, chromiumCpuMs(), 1);
-      for (const type of Object.keys(probeCpu)) probeCpu[type] = Number(((probeCpu[type]! - (idleCpu[type] ?? 0) * probeSeconds) / probes).toFixed(1));
+      const during = cpuSince(probesStart);
+      /** CPU ms per change: what the probes took beyond the idle rate over the same time. */
+      const perChange = (type?: string): number => Number(((during.ms(type) - (idle.ms(type) / idle.seconds) * during.seconds) / probes).toFixed(1));
+      const perIdleSecond = (type?: string): number => Number((idle.ms(type) / idle.seconds).toFixed(1));
 
       // A burst of 1,000 registrations while every page measures its main-thread gaps.
       await Promise.all(pages.map((p) => p.evaluate('window.__startMeasure()')));
@@ -297,7 +293,7 @@ const bench: Benchmark = {
           bench: 'console',
           metric: `Chromium CPU (all processes) per change shown in ${PAGES} pages (beyond the idle rate), and per idle second`,
           unit: 'ms',
-          ours: { perChange: sum(probeCpu), renderersPerChange: probeCpu['renderer'] ?? 0, perIdleSecond: sum(idleCpu), renderersPerIdleSecond: idleCpu['renderer'] ?? 0 },
+          ours: { perChange: perChange(), renderersPerChange: perChange('renderer'), perIdleSecond: perIdleSecond(), renderersPerIdleSecond: perIdleSecond('renderer') },
           reference: {},
           referenceName: 'none (2 cores: what the pages need per change bounds how soon all of them show it)',
         },
