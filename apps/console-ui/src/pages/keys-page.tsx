@@ -205,7 +205,7 @@ function KeyList({ prefix, search, selected, onSelect, onPrefix }: { prefix: str
         </div>
       ) : null}
       <div className="toolbar">
-        <span className="muted small" data-testid="keys-count">{`${keys.length}${list.hasNextPage ? '+' : ''} keys under ${prefix || '(root)'}${search ? ` matching “${search}”` : ''} · rev ${pages?.[0]?.revision ?? '—'}`}</span>
+        <span className="muted small" data-testid="keys-count">{`${keys.length}${list.hasNextPage ? '+' : ''} key${keys.length === 1 && !list.hasNextPage ? '' : 's'} under ${prefix || '(root)'}${search ? ` matching “${search}”` : ''} · rev ${pages?.[0]?.revision ?? '—'}`}</span>
       </div>
       <DataTable
         rows={keys}

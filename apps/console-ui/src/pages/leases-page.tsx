@@ -123,7 +123,7 @@ export function LeasesPage() {
       >
         {revoking ? (
           <>
-            <p>{`These ${revoking.keys.length} keys vanish at once${revoking.owners.includes('registration') ? ' (the instances drop out of discovery)' : ''}${revoking.owners.includes('lock') ? ' (a held lock is released)' : ''}${revoking.owners.includes('election') ? ' (a leader loses leadership)' : ''}:`}</p>
+            <p>{`${revoking.keys.length === 0 ? 'No key vanishes; the lease ends' : revoking.keys.length === 1 ? 'This key vanishes at once' : `These ${revoking.keys.length} keys vanish at once`}${revoking.owners.includes('registration') ? ' (the instances drop out of discovery)' : ''}${revoking.owners.includes('lock') ? ' (a held lock is released)' : ''}${revoking.owners.includes('election') ? ' (a leader loses leadership)' : ''}:`}</p>
             <ul className="key-list-confirm mono" data-testid="revoke-keys">
               {revoking.keys.length === 0 ? <li className="muted">(no keys attached)</li> : revoking.keys.map((key) => <li key={key}>{key}</li>)}
             </ul>
